@@ -1,0 +1,1 @@
+//! Pure, synchronous analysis of team run records (work in progress).

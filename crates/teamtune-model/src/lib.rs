@@ -1,0 +1,34 @@
+//! The data teamtune reads and writes: workflow files (Victor's YAML format plus our
+//! `providers`, `tools`, `command` members and `sim` blocks), the team run records the engine
+//! produces and the analysis consumes, and the error types that point at the file, line and
+//! column or record that caused them.
+//!
+//! Principal types: [`WorkflowFile`] (load with [`load_file`] or [`load_str`]), [`Workflow`],
+//! [`Node`], [`TeamNode`], [`MemberSpec`], [`TeamConfig`] (the tunable view of a team), and
+//! [`TeamRunRecord`].
+
+mod error;
+mod formation;
+mod hash;
+mod load;
+mod locate;
+mod raw;
+mod record;
+mod sim;
+mod team_config;
+mod template;
+mod workflow;
+
+pub use error::{LoadError, Problem};
+pub use formation::Formation;
+pub use hash::stable_hash;
+pub use load::{load_file, load_str};
+pub use record::{MemberMetrics, TeamRunRecord, Variant};
+pub use sim::{SimOverrides, SimParams, ThinkTime};
+pub use team_config::{MemberConfig, TeamConfig};
+pub use template::normalize_template;
+pub use workflow::{
+    AgentNode, CmpOp, ComputeNode, Condition, ConditionNode, Fallback, HitlNode, HitlType, JoinStrategy,
+    MemberRunner, MemberSpec, Node, NodeKind, OpenAiProvider, ParallelNode, Provider, TeamNode, ToolDef,
+    TransformNode, Workflow, WorkflowFile,
+};

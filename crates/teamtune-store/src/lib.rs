@@ -1,0 +1,1 @@
+//! The teamtune store (work in progress).
