@@ -58,3 +58,23 @@ pub struct TeamRunRecord {
     /// Why the team failed: "timeout", "tool budget exhausted", or a member's error.
     pub error: Option<String>,
 }
+
+/// One walk of a workflow graph: what `teamtune run --json` prints per run and what the store
+/// keeps beside the team records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRunRecord {
+    pub run_id: String,
+    pub workflow: String,
+    /// The workflow file as given on the command line.
+    pub file: String,
+    pub seed: u64,
+    pub success: bool,
+    pub duration_seconds: f64,
+    pub start_time: String,
+    pub end_time: String,
+    pub error: Option<String>,
+    pub variant: Option<Variant>,
+    /// Whether the run used virtual (simulated) time.
+    pub virtual_time: bool,
+    pub team_runs: Vec<TeamRunRecord>,
+}
