@@ -1,1 +1,40 @@
-//! The teamtune store (work in progress).
+//! The teamtune store: every workflow run, team run and member run the engine produced, and
+//! the history of configuration changes, kept so analysis, A/B tests and rollbacks can read
+//! them back across restarts.
+//!
+//! Principal types:
+//!
+//! - [`MetricsStore`]: record batches of [`WorkflowRunRecord`](teamtune_model::WorkflowRunRecord)s
+//!   ([`record_runs`](MetricsStore::record_runs)), read a team's
+//!   [`TeamRunRecord`](teamtune_model::TeamRunRecord)s back in recorded order filtered by a
+//!   [`RunQuery`], and stream them out in an [`ExportFormat`].
+//! - [`HistoryStore`]: the change history ([`NewHistoryEntry`] in, [`HistoryEntry`] out),
+//!   numbered per team from 0, oldest first, with the whole file before and after each change.
+//! - [`SqliteStore`]: both traits on one SQLite file in WAL mode, safe for several processes
+//!   writing at once. [`resolve_path`] finds the file (`--store`, `TEAMTUNE_STORE`, or
+//!   `.teamtune/teamtune.db`).
+//! - [`StoreError`]: every failure, naming the database file.
+//!
+//! ```
+//! use teamtune_store::{MetricsStore, RunQuery, SqliteStore};
+//!
+//! let store = SqliteStore::open_in_memory()?;
+//! assert!(store.team_runs("reviewers", &RunQuery::new().limit(10))?.is_empty());
+//! # Ok::<(), teamtune_store::StoreError>(())
+//! ```
+
+mod error;
+mod export;
+mod history;
+mod location;
+mod metrics;
+mod sqlite;
+
+pub use error::StoreError;
+pub use export::CSV_COLUMNS;
+pub use history::{HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, NewHistoryEntry};
+pub use location::{STORE_ENV, default_path, resolve_path};
+pub use metrics::{
+    ExportFormat, MetricsStore, RunQuery, StoredTeamRun, UnknownExportFormat, VariantFilter,
+};
+pub use sqlite::{BUSY_TIMEOUT, SqliteStore};

@@ -1,0 +1,213 @@
+//! The [`HistoryStore`] trait: the change history of ARCHITECTURE section 7. Each applied or
+//! rolled-back change is one [`HistoryEntry`] holding the whole workflow file before and after,
+//! so a rollback can restore it byte for byte. Entries are numbered per team from 0, oldest
+//! first, as `teamtune history` lists them.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// A suggestion was written into the workflow file.
+    Apply,
+    /// The file was returned to an earlier state.
+    Rollback,
+}
+
+impl HistoryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryKind::Apply => "apply",
+            HistoryKind::Rollback => "rollback",
+        }
+    }
+}
+
+impl fmt::Display for HistoryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for HistoryKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "apply" => Ok(HistoryKind::Apply),
+            "rollback" => Ok(HistoryKind::Rollback),
+            other => Err(format!("unknown history kind '{other}'")),
+        }
+    }
+}
+
+/// Where a change stands. The store keeps any status text; the named variants are the ones
+/// teamtune itself writes, and `Other` keeps unknown ones (from a newer teamtune) readable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum HistoryStatus {
+    /// Recorded, file not yet written or A/B/auto-rollback verdict still open.
+    Pending,
+    /// The change is in effect.
+    Kept,
+    /// The change was undone (by `rollback` or auto-rollback).
+    RolledBack,
+    /// The change was tried and not kept (A/B failed or inconclusive).
+    Rejected,
+    Other(String),
+}
+
+impl HistoryStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            HistoryStatus::Pending => "pending",
+            HistoryStatus::Kept => "kept",
+            HistoryStatus::RolledBack => "rolled_back",
+            HistoryStatus::Rejected => "rejected",
+            HistoryStatus::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for HistoryStatus {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "pending" => HistoryStatus::Pending,
+            "kept" => HistoryStatus::Kept,
+            "rolled_back" => HistoryStatus::RolledBack,
+            "rejected" => HistoryStatus::Rejected,
+            _ => HistoryStatus::Other(s),
+        }
+    }
+}
+
+impl From<&str> for HistoryStatus {
+    fn from(s: &str) -> Self {
+        HistoryStatus::from(s.to_string())
+    }
+}
+
+impl From<HistoryStatus> for String {
+    fn from(s: HistoryStatus) -> Self {
+        match s {
+            HistoryStatus::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for HistoryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A history entry to record; the store assigns `id`, `index` and `created_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHistoryEntry {
+    pub team_id: String,
+    pub kind: HistoryKind,
+    /// The workflow file that was (or is about to be) changed.
+    pub file_path: PathBuf,
+    /// The whole file before the change.
+    pub previous_content: String,
+    /// The whole file after the change.
+    pub new_content: String,
+    /// The suggestion that was applied (rollbacks: usually `None`).
+    pub suggestion: Option<serde_json::Value>,
+    /// The A/B result or rollback details.
+    pub result: Option<serde_json::Value>,
+    pub status: HistoryStatus,
+    /// The team's newest run seq at apply time, so auto-rollback reads only later runs.
+    pub pre_change_seq: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// A recorded history entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Store-wide id, for [`HistoryStore::set_history_status`].
+    pub id: i64,
+    pub team_id: String,
+    /// 0-based position in the team's history, oldest first.
+    pub index: u64,
+    /// When it was recorded, RFC 3339 UTC with milliseconds.
+    pub created_at: String,
+    pub kind: HistoryKind,
+    pub file_path: PathBuf,
+    pub previous_content: String,
+    pub new_content: String,
+    pub suggestion: Option<serde_json::Value>,
+    pub result: Option<serde_json::Value>,
+    pub status: HistoryStatus,
+    pub pre_change_seq: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// Where the change history is kept. Every write is committed durably (fsync) before the
+/// method returns, so the caller may write the workflow file right after.
+pub trait HistoryStore {
+    /// Records an entry as the team's newest and returns it as stored.
+    fn add_history(&mut self, entry: &NewHistoryEntry) -> Result<HistoryEntry, StoreError>;
+
+    /// The team's entries, oldest first (`index` 0, 1, ...).
+    fn history(&self, team_id: &str) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Sets an entry's status; `Some(note)` replaces its note, `None` keeps it. Fails with
+    /// [`StoreError::HistoryNotFound`] for an unknown id.
+    fn set_history_status(
+        &mut self,
+        id: i64,
+        status: &HistoryStatus,
+        note: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// One entry by id, `None` if there is none.
+    fn history_entry(&self, id: i64) -> Result<Option<HistoryEntry>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips_through_text() {
+        for s in [
+            HistoryStatus::Pending,
+            HistoryStatus::Kept,
+            HistoryStatus::RolledBack,
+            HistoryStatus::Rejected,
+        ] {
+            assert_eq!(HistoryStatus::from(s.as_str()), s);
+        }
+        assert_eq!(
+            HistoryStatus::from("dry_run"),
+            HistoryStatus::Other("dry_run".into())
+        );
+        assert_eq!(String::from(HistoryStatus::Other("x".into())), "x");
+    }
+
+    #[test]
+    fn status_serialises_as_plain_string() {
+        assert_eq!(
+            serde_json::to_string(&HistoryStatus::RolledBack).unwrap(),
+            "\"rolled_back\""
+        );
+        let s: HistoryStatus = serde_json::from_str("\"kept\"").unwrap();
+        assert_eq!(s, HistoryStatus::Kept);
+    }
+
+    #[test]
+    fn kind_parses_its_names() {
+        assert_eq!("apply".parse::<HistoryKind>(), Ok(HistoryKind::Apply));
+        assert_eq!("rollback".parse::<HistoryKind>(), Ok(HistoryKind::Rollback));
+        assert!("other".parse::<HistoryKind>().is_err());
+    }
+}
