@@ -1,0 +1,113 @@
+//! Members: what runs one turn of a team member. A turn gets the member's goal, the state,
+//! the previous output and its remaining tool budget; it returns an output, the tool calls
+//! it made, and success or a failure reason. The member's own `timeout_seconds` bounds each
+//! turn; a timed-out turn is cancelled (its processes killed) and fails with "timeout".
+
+pub(crate) mod command;
+pub(crate) mod openai;
+pub(crate) mod process;
+pub(crate) mod sim;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use teamtune_model::{MemberRunner, MemberSpec, Workflow};
+
+use crate::state::State;
+
+pub(crate) const TIMEOUT: &str = "timeout";
+pub(crate) const BUDGET_EXHAUSTED: &str = "tool budget exhausted";
+
+/// Which turn of a member this is (hierarchical managers plan and synthesise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TurnKind {
+    Work,
+    Plan,
+    Synthesis,
+}
+
+pub(crate) struct TurnInput<'a> {
+    pub workflow: &'a Workflow,
+    pub team_id: &'a str,
+    pub member: &'a MemberSpec,
+    pub goal: String,
+    pub previous_output: Json,
+    pub state: &'a State,
+    pub team_size: usize,
+    pub kind: TurnKind,
+    /// Seed of this turn's random stream.
+    pub seed: u64,
+    /// Calls the member may still make (its own `tool_budget` minus calls already made).
+    pub member_left: Option<u64>,
+    pub pool: &'a TeamPool,
+    pub http: &'a crate::run::HttpClient,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TurnOutcome {
+    pub success: bool,
+    pub output: Json,
+    pub tool_calls: u64,
+    pub tools_used: Vec<String>,
+    pub error: Option<String>,
+}
+
+impl TurnOutcome {
+    pub fn failed(reason: impl Into<String>, tool_calls: u64) -> Self {
+        TurnOutcome { success: false, output: Json::Null, tool_calls, tools_used: Vec::new(), error: Some(reason.into()) }
+    }
+}
+
+/// The team's shared tool budget (`total_tool_budget`); unlimited when `None`.
+#[derive(Debug)]
+pub(crate) struct TeamPool {
+    left: Option<AtomicU64>,
+}
+
+impl TeamPool {
+    pub fn new(total: Option<u32>) -> Self {
+        TeamPool { left: total.map(|t| AtomicU64::new(u64::from(t))) }
+    }
+
+    pub fn left(&self) -> Option<u64> {
+        self.left.as_ref().map(|l| l.load(Ordering::Relaxed))
+    }
+
+    /// Takes up to `n` calls from the pool; returns how many were granted.
+    pub fn take(&self, n: u64) -> u64 {
+        let Some(left) = &self.left else { return n };
+        let mut granted = 0;
+        let _ = left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+            granted = cur.min(n);
+            Some(cur - granted)
+        });
+        granted
+    }
+}
+
+/// The calls a turn may make: the smaller of the member's and the team's remaining budget.
+pub(crate) fn allowed_calls(member_left: Option<u64>, pool: &TeamPool) -> Option<u64> {
+    match (member_left, pool.left()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Runs one turn with the member's timeout.
+pub(crate) async fn run_turn(input: TurnInput<'_>) -> TurnOutcome {
+    let timeout = input.member.timeout_seconds;
+    let fut = async {
+        match &input.member.runner {
+            MemberRunner::Sim(p) => sim::turn(p, &input).await,
+            MemberRunner::Command(argv) => command::turn(argv, &input).await,
+            MemberRunner::OpenAi { config, .. } => openai::turn(config, &input).await,
+        }
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(Duration::from_secs_f64(t), fut)
+            .await
+            .unwrap_or_else(|_| TurnOutcome::failed(TIMEOUT, 0)),
+        None => fut.await,
+    }
+}
