@@ -86,9 +86,14 @@ pub(crate) fn latest_version() -> usize {
 
 /// Brings the database up to [`latest_version`], or refuses one that is newer.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    apply(conn, path, MIGRATIONS)
+}
+
+fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+    let latest = migrations.len();
     let version = user_version(conn, path)?;
-    check_not_newer(version, path)?;
-    if usize::try_from(version).is_ok_and(|v| v == latest_version()) {
+    check_not_newer(version, latest, path)?;
+    if usize::try_from(version).is_ok_and(|v| v == latest) {
         return Ok(());
     }
 
@@ -102,9 +107,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         .map_err(tx_err)?;
     // Another process may have migrated while we waited for the write lock.
     let version = user_version(&tx, path)?;
-    check_not_newer(version, path)?;
+    check_not_newer(version, latest, path)?;
     let from = usize::try_from(version).unwrap_or(0);
-    for (i, script) in MIGRATIONS.iter().enumerate().skip(from) {
+    for (i, script) in migrations.iter().enumerate().skip(from) {
         let to = i + 1;
         let fail = |source| StoreError::Migrate {
             path: path.to_path_buf(),
@@ -117,7 +122,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     }
     tx.commit().map_err(|source| StoreError::Migrate {
         path: path.to_path_buf(),
-        version: latest_version(),
+        version: latest,
         source,
     })
 }
@@ -131,14 +136,14 @@ fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
         })
 }
 
-fn check_not_newer(version: i64, path: &Path) -> Result<(), StoreError> {
-    if usize::try_from(version).is_ok_and(|v| v <= latest_version()) {
+fn check_not_newer(version: i64, latest: usize, path: &Path) -> Result<(), StoreError> {
+    if usize::try_from(version).is_ok_and(|v| v <= latest) {
         return Ok(());
     }
     Err(StoreError::SchemaTooNew {
         path: path.to_path_buf(),
         found: version,
-        supported: latest_version(),
+        supported: latest,
     })
 }
 
@@ -168,6 +173,52 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().starts_with("x.db: "), "{err}");
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_database_untouched() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let scripts = [
+            "CREATE TABLE one (x INTEGER);",
+            "CREATE TABLE two (x INTEGER); NOT SQL;",
+        ];
+        let err = apply(&mut conn, Path::new("x.db"), &scripts).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Migrate { version: 2, .. }),
+            "{err}"
+        );
+        assert_eq!(user_version(&conn, Path::new("x.db")).unwrap(), 0);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "migration 1 must have been rolled back with 2");
+    }
+
+    #[test]
+    fn later_migrations_apply_on_top_of_earlier_ones() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(
+            &mut conn,
+            Path::new("x.db"),
+            &["CREATE TABLE one (x INTEGER);"],
+        )
+        .unwrap();
+        apply(
+            &mut conn,
+            Path::new("x.db"),
+            &[
+                "CREATE TABLE one (x INTEGER);",
+                "ALTER TABLE one ADD COLUMN y TEXT;",
+            ],
+        )
+        .unwrap();
+        assert_eq!(user_version(&conn, Path::new("x.db")).unwrap(), 2);
+        conn.execute("INSERT INTO one (x, y) VALUES (1, 'a')", [])
+            .unwrap();
     }
 
     #[test]
