@@ -1,1 +1,31 @@
-//! Pure, synchronous analysis of team run records (work in progress).
+//! Pure, synchronous analysis of team run records.
+//!
+//! Records come in through [`metrics_input`] (a metrics file streamed record by record, or
+//! stored records) as lean [`RunSample`]s. [`Summary`] gives means, the reference p95, rates
+//! and per-member figures. [`detect`] finds bottlenecks ([`Insight`]s) with the Victor rules
+//! and our own evidence-based detectors, against configurable [`Baselines`].
+//! [`stats`] has Welch's t-test, Mann-Whitney U, the seeded bootstrap and [`compare`].
+//!
+//! Principal types: [`RunSample`], [`Summary`], [`Baselines`], [`Insight`], [`Detector`],
+//! [`Comparison`], [`MetricsError`].
+
+pub mod baselines;
+pub mod detect;
+pub mod error;
+pub mod evidence;
+pub mod insight;
+pub mod metrics_input;
+pub mod run_sample;
+pub mod stats;
+pub mod summary;
+
+pub use baselines::Baselines;
+pub use detect::{DetectionInput, Detector, analyze, analyze_with, default_detectors};
+pub use error::{ApplyError, BaselinesError, MetricsError, Position};
+pub use insight::Insight;
+pub use metrics_input::{
+    for_each_record, parse_metrics_str, read_metrics, read_metrics_file, samples_from_store,
+};
+pub use run_sample::{FailureKind, MemberSample, RunSample};
+pub use stats::compare::{Comparison, compare};
+pub use summary::{MemberSummary, Summary};

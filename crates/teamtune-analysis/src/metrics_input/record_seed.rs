@@ -1,0 +1,545 @@
+//! Deserializes one metrics record (a JSON object in the Victor shape) straight into a
+//! [`RunSample`], without an intermediate `serde_json::Value` tree.
+//!
+//! While it reads, it notes which field it is in ([`FieldTracker`]), so that a type error can
+//! name the field (`member_metrics.alice.success`). Fields the analysis does not use are still
+//! type-checked (a string `start_time`, a list of strings in `unique_tools_used`) but not kept.
+//! Unknown keys are skipped.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor,
+};
+use teamtune_model::Variant;
+
+use crate::run_sample::{Interner, MemberSample, RunSample};
+
+/// The field being read when an error happened.
+#[derive(Debug, Default)]
+pub(crate) struct FieldTracker {
+    top: Option<&'static str>,
+    member: Option<String>,
+    member_field: Option<&'static str>,
+}
+
+impl FieldTracker {
+    /// The dotted path of the field, if the error happened inside one.
+    pub(crate) fn path(&self) -> Option<String> {
+        let top = self.top?;
+        match (&self.member, self.member_field) {
+            (Some(m), Some(f)) => Some(format!("{top}.{m}.{f}")),
+            (Some(m), None) => Some(format!("{top}.{m}")),
+            _ => Some(top.to_owned()),
+        }
+    }
+}
+
+pub(crate) struct RecordSeed<'a> {
+    pub(crate) interner: &'a mut Interner,
+    pub(crate) field: &'a mut FieldTracker,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = RunSample;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RunSample, D::Error> {
+        deserializer.deserialize_map(RecordVisitor(self))
+    }
+}
+
+struct RecordVisitor<'a>(RecordSeed<'a>);
+
+enum TopField {
+    TeamId,
+    Formation,
+    MemberCount,
+    Success,
+    Duration,
+    TotalToolCalls,
+    ConsensusRounds,
+    ConsensusAchieved,
+    Error,
+    Variant,
+    ConfigHash,
+    MemberMetrics,
+    ToolBudget,
+    TimeoutSeconds,
+    RecursionDepth,
+    OptionalString(&'static str),
+    StringList(&'static str),
+    Unknown,
+}
+
+impl TopField {
+    fn of(key: &str) -> TopField {
+        match key {
+            "team_id" => TopField::TeamId,
+            "formation" => TopField::Formation,
+            "member_count" => TopField::MemberCount,
+            "success" => TopField::Success,
+            "duration_seconds" => TopField::Duration,
+            "total_tool_calls" => TopField::TotalToolCalls,
+            "consensus_rounds" => TopField::ConsensusRounds,
+            "consensus_achieved" => TopField::ConsensusAchieved,
+            "error" => TopField::Error,
+            "variant" => TopField::Variant,
+            "config_hash" => TopField::ConfigHash,
+            "member_metrics" => TopField::MemberMetrics,
+            "tool_budget" => TopField::ToolBudget,
+            "timeout_seconds" => TopField::TimeoutSeconds,
+            "recursion_depth" => TopField::RecursionDepth,
+            "start_time" => TopField::OptionalString("start_time"),
+            "end_time" => TopField::OptionalString("end_time"),
+            "run_id" => TopField::OptionalString("run_id"),
+            "workflow" => TopField::OptionalString("workflow"),
+            "unique_tools_used" => TopField::StringList("unique_tools_used"),
+            _ => TopField::Unknown,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            TopField::TeamId => "team_id",
+            TopField::Formation => "formation",
+            TopField::MemberCount => "member_count",
+            TopField::Success => "success",
+            TopField::Duration => "duration_seconds",
+            TopField::TotalToolCalls => "total_tool_calls",
+            TopField::ConsensusRounds => "consensus_rounds",
+            TopField::ConsensusAchieved => "consensus_achieved",
+            TopField::Error => "error",
+            TopField::Variant => "variant",
+            TopField::ConfigHash => "config_hash",
+            TopField::MemberMetrics => "member_metrics",
+            TopField::ToolBudget => "tool_budget",
+            TopField::TimeoutSeconds => "timeout_seconds",
+            TopField::RecursionDepth => "recursion_depth",
+            TopField::OptionalString(n) | TopField::StringList(n) => n,
+            TopField::Unknown => "",
+        }
+    }
+}
+
+/// A map key, matched against the known names without allocating.
+struct Key<F>(F);
+
+impl<'de, F: FromKey> serde::Deserialize<'de> for Key<F> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor<F>(std::marker::PhantomData<F>);
+        impl<F: FromKey> Visitor<'_> for KeyVisitor<F> {
+            type Value = Key<F>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<F>, E> {
+                Ok(Key(F::from_key(v)))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor(std::marker::PhantomData))
+    }
+}
+
+trait FromKey {
+    fn from_key(key: &str) -> Self;
+}
+
+impl FromKey for TopField {
+    fn from_key(key: &str) -> Self {
+        TopField::of(key)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordVisitor<'_> {
+    type Value = RunSample;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a team run record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RunSample, A::Error> {
+        let RecordSeed { interner, field } = self.0;
+        let mut team_id: Option<Arc<str>> = None;
+        let mut formation: Option<Arc<str>> = None;
+        let mut sample = RunSample {
+            team_id: Arc::from(""),
+            formation: Arc::from(""),
+            member_count: 1,
+            success: true,
+            duration_seconds: 0.0,
+            total_tool_calls: 0,
+            consensus_rounds: None,
+            error: None,
+            variant: None,
+            config_hash: None,
+            members: Vec::new(),
+        };
+        while let Some(Key(key)) = map.next_key::<Key<TopField>>()? {
+            field.top = Some(key.name());
+            match key {
+                TopField::TeamId => team_id = Some(map.next_value_seed(Interned(interner))?),
+                TopField::Formation => formation = Some(map.next_value_seed(Interned(interner))?),
+                TopField::MemberCount => sample.member_count = map.next_value::<Count32>()?.0,
+                TopField::Success => sample.success = map.next_value::<bool>()?,
+                TopField::Duration => sample.duration_seconds = map.next_value::<Seconds>()?.0,
+                TopField::TotalToolCalls => sample.total_tool_calls = map.next_value::<Count>()?.0,
+                TopField::ConsensusRounds => {
+                    sample.consensus_rounds = map.next_value::<Option<Count32>>()?.map(|c| c.0)
+                }
+                TopField::ConsensusAchieved => {
+                    map.next_value::<Option<bool>>()?;
+                }
+                TopField::Error => sample.error = map.next_value::<Option<String>>()?,
+                TopField::Variant => sample.variant = map.next_value::<Option<Variant>>()?,
+                TopField::ConfigHash => {
+                    sample.config_hash = map.next_value_seed(OptionalInterned(interner))?
+                }
+                TopField::MemberMetrics => {
+                    sample.members = map.next_value_seed(MembersSeed {
+                        interner: &mut *interner,
+                        field: &mut *field,
+                    })?
+                }
+                TopField::ToolBudget | TopField::RecursionDepth => {
+                    map.next_value::<Option<Count>>()?;
+                }
+                TopField::TimeoutSeconds => {
+                    map.next_value::<Option<Seconds>>()?;
+                }
+                TopField::OptionalString(_) => {
+                    map.next_value::<Option<CheckedStr>>()?;
+                }
+                TopField::StringList(_) => {
+                    map.next_value::<Option<CheckedStrList>>()?;
+                }
+                TopField::Unknown => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            field.top = None;
+        }
+        field.top = Some("team_id");
+        sample.team_id = team_id
+            .ok_or_else(|| de::Error::custom("missing field (every record needs a team_id)"))?;
+        field.top = None;
+        sample.formation = formation.unwrap_or_else(|| interner.intern("sequential"));
+        Ok(sample)
+    }
+}
+
+/// `member_metrics`: a map of member id -> member object (or null, read as empty).
+struct MembersSeed<'a> {
+    interner: &'a mut Interner,
+    field: &'a mut FieldTracker,
+}
+
+impl<'de> DeserializeSeed<'de> for MembersSeed<'_> {
+    type Value = Vec<MemberSample>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MembersSeed<'_> {
+    type Value = Vec<MemberSample>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of member id -> member metrics")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.field.member = Some(key);
+            let member = map.next_value_seed(MemberSeed {
+                interner: &mut *self.interner,
+                field: &mut *self.field,
+            })?;
+            members.push(member);
+            self.field.member = None;
+        }
+        Ok(members)
+    }
+}
+
+struct MemberSeed<'a> {
+    interner: &'a mut Interner,
+    field: &'a mut FieldTracker,
+}
+
+enum MemberField {
+    MemberId,
+    Role,
+    Success,
+    Duration,
+    ToolCalls,
+    ErrorMessage,
+    OptionalString(&'static str),
+    StringList(&'static str),
+    Unknown,
+}
+
+impl FromKey for MemberField {
+    fn from_key(key: &str) -> Self {
+        match key {
+            "member_id" => MemberField::MemberId,
+            "role" => MemberField::Role,
+            "success" => MemberField::Success,
+            "duration_seconds" => MemberField::Duration,
+            "tool_calls_used" => MemberField::ToolCalls,
+            "error_message" => MemberField::ErrorMessage,
+            "start_time" => MemberField::OptionalString("start_time"),
+            "end_time" => MemberField::OptionalString("end_time"),
+            "tools_used" => MemberField::StringList("tools_used"),
+            _ => MemberField::Unknown,
+        }
+    }
+}
+
+impl MemberField {
+    fn name(&self) -> &'static str {
+        match self {
+            MemberField::MemberId => "member_id",
+            MemberField::Role => "role",
+            MemberField::Success => "success",
+            MemberField::Duration => "duration_seconds",
+            MemberField::ToolCalls => "tool_calls_used",
+            MemberField::ErrorMessage => "error_message",
+            MemberField::OptionalString(n) | MemberField::StringList(n) => n,
+            MemberField::Unknown => "",
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
+    type Value = MemberSample;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberSeed<'_> {
+    type Value = MemberSample;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member metrics object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let MemberSeed { interner, field } = self;
+        let mut member_id = None;
+        let mut role = None;
+        let mut member = MemberSample {
+            member_id: Arc::from(""),
+            role: Arc::from(""),
+            success: true,
+            duration_seconds: 0.0,
+            tool_calls_used: 0,
+            error_message: None,
+        };
+        while let Some(Key(key)) = map.next_key::<Key<MemberField>>()? {
+            field.member_field = Some(key.name());
+            match key {
+                MemberField::MemberId => member_id = Some(map.next_value_seed(Interned(interner))?),
+                MemberField::Role => role = Some(map.next_value_seed(Interned(interner))?),
+                MemberField::Success => member.success = map.next_value::<bool>()?,
+                MemberField::Duration => member.duration_seconds = map.next_value::<Seconds>()?.0,
+                MemberField::ToolCalls => member.tool_calls_used = map.next_value::<Count>()?.0,
+                MemberField::ErrorMessage => {
+                    member.error_message = map.next_value::<Option<String>>()?
+                }
+                MemberField::OptionalString(_) => {
+                    map.next_value::<Option<CheckedStr>>()?;
+                }
+                MemberField::StringList(_) => {
+                    map.next_value::<Option<CheckedStrList>>()?;
+                }
+                MemberField::Unknown => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            field.member_field = None;
+        }
+        member.member_id = match member_id {
+            Some(id) => id,
+            None => interner.intern(field.member.as_deref().unwrap_or_default()),
+        };
+        member.role = role.unwrap_or_else(|| interner.intern("assistant"));
+        Ok(member)
+    }
+}
+
+/// A string shared through the interner.
+struct Interned<'a>(&'a mut Interner);
+
+impl<'de> DeserializeSeed<'de> for Interned<'_> {
+    type Value = Arc<str>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Arc<str>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Interned<'_> {
+    type Value = Arc<str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Arc<str>, E> {
+        Ok(self.0.intern(v))
+    }
+}
+
+/// An interned string or null.
+struct OptionalInterned<'a>(&'a mut Interner);
+
+impl<'de> DeserializeSeed<'de> for OptionalInterned<'_> {
+    type Value = Option<Arc<str>>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionalInterned<'_> {
+    type Value = Option<Arc<str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        Interned(self.0).deserialize(deserializer).map(Some)
+    }
+}
+
+/// A string that is checked but not kept.
+struct CheckedStr;
+
+impl<'de> serde::Deserialize<'de> for CheckedStr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = CheckedStr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<CheckedStr, E> {
+                Ok(CheckedStr)
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// A list of strings that is checked but not kept.
+struct CheckedStrList;
+
+impl<'de> serde::Deserialize<'de> for CheckedStrList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CheckedStrList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CheckedStrList, A::Error> {
+                while seq.next_element::<CheckedStr>()?.is_some() {}
+                Ok(CheckedStrList)
+            }
+        }
+        deserializer.deserialize_seq(V)
+    }
+}
+
+/// A count: a non-negative integer (an integral float such as `5.0` is accepted, as Python
+/// writes them).
+struct Count(u64);
+
+struct CountVisitor;
+
+impl Visitor<'_> for CountVisitor {
+    type Value = u64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-negative integer")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        // 2^64 is exactly representable; anything at or above it does not fit.
+        if v >= 0.0 && v.fract() == 0.0 && v < 18_446_744_073_709_551_616.0 {
+            Ok(v as u64)
+        } else {
+            Err(E::invalid_value(Unexpected::Float(v), &self))
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_u64(CountVisitor).map(Count)
+    }
+}
+
+/// A count that fits in 32 bits (member counts, rounds).
+struct Count32(u32);
+
+impl<'de> serde::Deserialize<'de> for Count32 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let v = deserializer.deserialize_u64(CountVisitor)?;
+        u32::try_from(v).map(Count32).map_err(|_| {
+            de::Error::invalid_value(Unexpected::Unsigned(v), &"an integer below 2^32")
+        })
+    }
+}
+
+/// A non-negative, finite number of seconds.
+struct Seconds(f64);
+
+impl<'de> serde::Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = f64;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-negative number of seconds")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+                if v >= 0 {
+                    Ok(v as f64)
+                } else {
+                    Err(E::invalid_value(Unexpected::Signed(v), &self))
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+                if v.is_finite() && v >= 0.0 {
+                    Ok(v)
+                } else {
+                    Err(E::invalid_value(Unexpected::Float(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_f64(V).map(Seconds)
+    }
+}
