@@ -1,0 +1,67 @@
+//! Running a workflow many times. Simulated workflows run on a paused clock (virtual time),
+//! one run after another on one thread; others on a real multi-threaded runtime. Each
+//! finished run goes to the caller's sink as soon as it ends, so memory does not grow with
+//! the number of runs.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+use teamtune_engine::{Engine, EventSink, HitlPolicy, HitlResponder, RunOptions, run_seed};
+use teamtune_model::{Variant, WorkflowRunRecord};
+
+#[derive(Clone, Default)]
+pub struct BatchOptions {
+    pub runs: u64,
+    pub seed: u64,
+    pub inputs: IndexMap<String, Json>,
+    pub hitl: HitlPolicy,
+    pub responder: Option<Arc<dyn HitlResponder>>,
+    pub events: Option<EventSink>,
+    pub variant: Option<Variant>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchSummary {
+    pub runs: u64,
+    pub succeeded: u64,
+    pub virtual_time: bool,
+}
+
+/// Whether a batch of this engine under this policy runs in virtual time: every member is
+/// simulated, and no human is asked (a prompt waits on the real clock).
+pub fn uses_virtual_time(engine: &Engine, hitl: HitlPolicy) -> bool {
+    engine.is_simulated() && !(hitl == HitlPolicy::Prompt && engine.has_hitl())
+}
+
+/// Runs `opts.runs` runs; run `i` uses seed `run_seed(opts.seed, i)`. The sink may stop the
+/// batch by returning an error.
+pub fn run_batch<E>(
+    engine: &Engine,
+    opts: &BatchOptions,
+    mut sink: impl FnMut(WorkflowRunRecord) -> Result<(), E>,
+) -> Result<BatchSummary, E>
+where
+    E: From<std::io::Error>,
+{
+    let virtual_time = uses_virtual_time(engine, opts.hitl);
+    let rt = if virtual_time { teamtune_engine::virtual_runtime()? } else { teamtune_engine::real_runtime()? };
+    let mut summary = BatchSummary { runs: 0, succeeded: 0, virtual_time };
+    rt.block_on(async {
+        for i in 0..opts.runs {
+            let run_opts = RunOptions {
+                seed: run_seed(opts.seed, i),
+                inputs: opts.inputs.clone(),
+                hitl: opts.hitl,
+                responder: opts.responder.clone(),
+                events: opts.events.clone(),
+                variant: opts.variant,
+            };
+            let record = engine.run(&run_opts).await;
+            summary.runs += 1;
+            summary.succeeded += u64::from(record.success);
+            sink(record)?;
+        }
+        Ok(summary)
+    })
+}

@@ -1,0 +1,38 @@
+//! Run inputs: `--input key=value` pairs (the value is JSON when it parses as JSON, else a
+//! string) and `--inputs-file` (a JSON or YAML map).
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::error::Error;
+
+pub fn parse_input_pair(pair: &str) -> Result<(String, Json), Error> {
+    let (k, v) = pair
+        .split_once('=')
+        .ok_or_else(|| Error::Usage(format!("--input `{pair}`: expected KEY=VALUE")))?;
+    let k = k.trim();
+    if k.is_empty() {
+        return Err(Error::Usage(format!("--input `{pair}`: the key is empty")));
+    }
+    let value = serde_json::from_str(v).unwrap_or_else(|_| Json::String(v.to_string()));
+    Ok((k.to_string(), value))
+}
+
+pub fn read_inputs_file(path: &Path) -> Result<IndexMap<String, Json>, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Input { path: path.to_path_buf(), message: e.to_string() })?;
+    let parsed: Result<IndexMap<String, Json>, String> = if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))
+    } else {
+        yaml_serde::from_str(&text).map_err(|e| match e.location() {
+            Some(l) => format!("{}:{}: {e}", l.line(), l.column()),
+            None => e.to_string(),
+        })
+    };
+    parsed.map_err(|message| Error::Input {
+        path: path.to_path_buf(),
+        message: format!("expected a map of input names to values: {message}"),
+    })
+}

@@ -1,0 +1,21 @@
+//! teamtune, the library: run agent-team workflows, record every team run, analyse the
+//! history, and (see [`Autotuner`]) suggest, prove and keep better team configurations.
+//!
+//! The pieces: [`teamtune_model`] (workflow files and records), [`teamtune_engine`]
+//! (execution), [`teamtune_store`] (SQLite store), [`teamtune_analysis`] (detectors,
+//! strategies, statistics). This crate orchestrates them; [`run_batch`] is the entry point
+//! for running a workflow many times.
+
+mod batch;
+mod error;
+mod fs;
+mod inputs;
+
+pub use batch::{BatchOptions, BatchSummary, run_batch, uses_virtual_time};
+pub use error::Error;
+pub use fs::atomic_write;
+pub use inputs::{parse_input_pair, read_inputs_file};
+
+pub use teamtune_engine as engine;
+pub use teamtune_model as model;
+pub use teamtune_store as store;
