@@ -1,3 +1,4 @@
 //! Integration tests of teamtune-analysis: one binary, one module per concern.
 
+mod stats_vs_scipy;
 mod victor_parity;
