@@ -26,7 +26,7 @@ pub use low_success_rate::LowSuccessRate;
 pub use oversized_team::OversizedTeam;
 pub use slow_execution::SlowExecution;
 pub use slow_member::SlowMember;
-pub use suboptimal_formation::SuboptimalFormation;
+pub use suboptimal_formation::{MIN_CONCURRENCY_SAVING, SuboptimalFormation};
 pub use timeout_failures::TimeoutFailures;
 
 use crate::baselines::Baselines;

@@ -4,9 +4,12 @@
 //! stored records) as lean [`RunSample`]s. [`Summary`] gives means, the reference p95, rates
 //! and per-member figures. [`detect`] finds bottlenecks ([`Insight`]s) with the Victor rules
 //! and our own evidence-based detectors, against configurable [`Baselines`].
+//! [`strategy`] turns insights and history into ranked [`Suggestion`]s against the team's
+//! current `TeamConfig` ([`suggest`], [`apply_suggestion`]).
 //! [`stats`] has Welch's t-test, Mann-Whitney U, the seeded bootstrap and [`compare`].
 //!
 //! Principal types: [`RunSample`], [`Summary`], [`Baselines`], [`Insight`], [`Detector`],
+//! [`Strategy`], [`Suggestion`],
 //! [`Comparison`], [`MetricsError`].
 
 pub mod baselines;
@@ -17,6 +20,8 @@ pub mod insight;
 pub mod metrics_input;
 pub mod run_sample;
 pub mod stats;
+pub mod strategy;
+pub mod suggestion;
 pub mod summary;
 
 pub use baselines::Baselines;
@@ -28,4 +33,6 @@ pub use metrics_input::{
 };
 pub use run_sample::{FailureKind, MemberSample, RunSample};
 pub use stats::compare::{Comparison, compare};
+pub use strategy::{Strategy, StrategyContext, apply_suggestion, default_strategies, suggest};
+pub use suggestion::{Priority, Suggestion, SuggestionType};
 pub use summary::{MemberSummary, Summary};

@@ -1,4 +1,5 @@
 //! Integration tests of teamtune-analysis: one binary, one module per concern.
 
 mod stats_vs_scipy;
+mod strategies;
 mod victor_parity;
