@@ -206,10 +206,7 @@ impl Builder<'_, '_> {
             let node_end = lines.get(i + 1).copied().flatten();
             let id = ids[i].clone();
             let explicit_next = rn.next.clone();
-            let kind = match self.node_kind(&id, rn, line, node_end, &ctx) {
-                Some(k) => k,
-                None => continue,
-            };
+            let is_condition = rn.node_type.as_deref() == Some("condition");
             // Victor chains a node without `next` to the node listed after it (not condition
             // nodes, whose branches decide, nor parallel branches, which return to their
             // parallel node). An explicit `next: []` ends the run there.
@@ -231,9 +228,12 @@ impl Builder<'_, '_> {
                 }
                 Some(list) => list.0.into_iter().next(),
                 None => {
-                    let chains = !matches!(kind, NodeKind::Condition(_)) && !parallel_targets.contains(&id);
+                    let chains = !is_condition && !parallel_targets.contains(&id);
                     if chains { ids.get(i + 1).cloned() } else { None }
                 }
+            };
+            let Some(kind) = self.node_kind(&id, rn, line, node_end, &ctx) else {
+                continue;
             };
             nodes.push(Node { id, line, next, kind });
         }
