@@ -6,12 +6,14 @@
 //! and our own evidence-based detectors, against configurable [`Baselines`].
 //! [`strategy`] turns insights and history into ranked [`Suggestion`]s against the team's
 //! current `TeamConfig` ([`suggest`], [`apply_suggestion`]).
-//! [`stats`] has Welch's t-test, Mann-Whitney U, the seeded bootstrap and [`compare`].
+//! [`stats`] has Welch's t-test, Mann-Whitney U, the seeded bootstrap and [`compare`];
+//! [`ab`] decides an A/B test ([`decide`]: improvement, significance, guardrails, status).
 //!
 //! Principal types: [`RunSample`], [`Summary`], [`Baselines`], [`Insight`], [`Detector`],
-//! [`Strategy`], [`Suggestion`],
+//! [`Strategy`], [`Suggestion`], [`AbDecision`],
 //! [`Comparison`], [`MetricsError`].
 
+pub mod ab;
 pub mod baselines;
 pub mod detect;
 pub mod error;
@@ -24,6 +26,10 @@ pub mod strategy;
 pub mod suggestion;
 pub mod summary;
 
+pub use ab::decision::{
+    AbDecision, AbStatus, DecisionRules, MetricsSnapshot, RunOutcome, decide, decide_runs,
+};
+pub use ab::guardrail::Guardrail;
 pub use baselines::Baselines;
 pub use detect::{DetectionInput, Detector, analyze, analyze_with, default_detectors};
 pub use error::{ApplyError, BaselinesError, MetricsError, Position};

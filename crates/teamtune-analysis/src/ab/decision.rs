@@ -1,0 +1,339 @@
+//! The A/B decision: improvement, statistics, guardrails, status.
+//!
+//! - Durations of failed runs are included: a failed run still cost its time, and dropping
+//!   them would reward a candidate that fails fast.
+//! - `significant` means both Welch's t-test and Mann-Whitney U give p < alpha. Requiring
+//!   both keeps one extreme run from carrying the mean-based Welch test on its own, and keeps
+//!   a shift in ranks with no effect on the mean from passing either.
+//! - `passed`: improvement >= threshold, significant, every guardrail held.
+//! - `failed`: a guardrail broken, or a significant regression (improvement < 0).
+//! - `inconclusive`: anything else, including fewer than two runs on a side.
+//! - `skipped` and `dry_run` are for callers that did not run a test.
+
+use serde::{Deserialize, Serialize};
+
+use super::guardrail::{Guardrail, p95_increase, success_rate_drop};
+use crate::run_sample::RunSample;
+use crate::stats::compare::{Comparison, compare};
+use crate::summary::{mean, p95, ratio};
+
+/// One run's outcome as the A/B test sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    pub duration_seconds: f64,
+    pub success: bool,
+    pub tool_calls: u64,
+}
+
+impl From<&RunSample> for RunOutcome {
+    fn from(r: &RunSample) -> Self {
+        RunOutcome {
+            duration_seconds: r.duration_seconds,
+            success: r.success,
+            tool_calls: r.total_tool_calls,
+        }
+    }
+}
+
+/// The decision's parameters (ARCHITECTURE defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DecisionRules {
+    /// Minimum improvement in percent (default 5).
+    pub threshold_percent: f64,
+    /// Significance level (default 0.05).
+    pub alpha: f64,
+    /// Largest allowed success-rate drop, in points (default 10).
+    pub max_success_rate_drop_points: f64,
+    /// Largest allowed p95 rise, in percent (default 50).
+    pub max_p95_increase_percent: f64,
+}
+
+impl Default for DecisionRules {
+    fn default() -> Self {
+        DecisionRules {
+            threshold_percent: 5.0,
+            alpha: 0.05,
+            max_success_rate_drop_points: 10.0,
+            max_p95_increase_percent: 50.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbStatus {
+    Passed,
+    Failed,
+    Inconclusive,
+    Skipped,
+    DryRun,
+}
+
+impl AbStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AbStatus::Passed => "passed",
+            AbStatus::Failed => "failed",
+            AbStatus::Inconclusive => "inconclusive",
+            AbStatus::Skipped => "skipped",
+            AbStatus::DryRun => "dry_run",
+        }
+    }
+}
+
+/// Before/after figures of one side (all runs, failed ones included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsSnapshot {
+    pub runs: usize,
+    pub mean_duration_seconds: f64,
+    /// The reference p95 (max below 20 runs).
+    pub p95_duration_seconds: f64,
+    pub success_rate: f64,
+    pub mean_tool_calls: f64,
+}
+
+impl MetricsSnapshot {
+    pub fn of(runs: &[RunOutcome]) -> MetricsSnapshot {
+        let durations: Vec<f64> = runs.iter().map(|r| r.duration_seconds).collect();
+        let calls: Vec<f64> = runs.iter().map(|r| r.tool_calls as f64).collect();
+        MetricsSnapshot {
+            runs: runs.len(),
+            mean_duration_seconds: mean(&durations).unwrap_or(0.0),
+            p95_duration_seconds: p95(&durations).unwrap_or(0.0),
+            success_rate: ratio(runs.iter().filter(|r| r.success).count(), runs.len()),
+            mean_tool_calls: mean(&calls).unwrap_or(0.0),
+        }
+    }
+}
+
+/// The verdict on a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbDecision {
+    pub status: AbStatus,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// (mean baseline - mean candidate) / mean baseline * 100.
+    pub improvement_percentage: f64,
+    pub threshold_percent: f64,
+    pub alpha: f64,
+    pub significant: bool,
+    pub statistics: Comparison,
+    pub guardrails: Vec<Guardrail>,
+    pub before: MetricsSnapshot,
+    pub after: MetricsSnapshot,
+}
+
+/// Decides on a candidate from its runs and the baseline's; `seed` drives the bootstrap.
+pub fn decide(
+    baseline: &[RunOutcome],
+    candidate: &[RunOutcome],
+    rules: &DecisionRules,
+    seed: u64,
+) -> AbDecision {
+    let a: Vec<f64> = baseline.iter().map(|r| r.duration_seconds).collect();
+    let b: Vec<f64> = candidate.iter().map(|r| r.duration_seconds).collect();
+    let statistics = compare(&a, &b, seed);
+    let before = MetricsSnapshot::of(baseline);
+    let after = MetricsSnapshot::of(candidate);
+    let guardrails = vec![
+        success_rate_drop(
+            before.success_rate,
+            after.success_rate,
+            rules.max_success_rate_drop_points,
+        ),
+        p95_increase(
+            before.p95_duration_seconds,
+            after.p95_duration_seconds,
+            rules.max_p95_increase_percent,
+        ),
+    ];
+    let improvement = statistics.improvement_percentage;
+    let enough = baseline.len() >= 2 && candidate.len() >= 2;
+    let significant = enough
+        && statistics.welch.p_value < rules.alpha
+        && statistics.mann_whitney.p_value < rules.alpha;
+    let broken: Vec<&Guardrail> = guardrails.iter().filter(|g| !g.held).collect();
+    let (status, reason) = if !broken.is_empty() {
+        let names: Vec<String> = broken
+            .iter()
+            .map(|g| format!("{} {:.1} > {:.1}", g.name, g.value.min(1e12), g.limit))
+            .collect();
+        (
+            AbStatus::Failed,
+            format!("guardrail broken: {}", names.join(", ")),
+        )
+    } else if !enough {
+        (
+            AbStatus::Inconclusive,
+            "fewer than two runs on a side".to_owned(),
+        )
+    } else if significant && improvement < 0.0 {
+        (
+            AbStatus::Failed,
+            format!("significant regression of {:.1}%", -improvement),
+        )
+    } else if significant && improvement >= rules.threshold_percent {
+        (
+            AbStatus::Passed,
+            format!(
+                "improved {improvement:.1}% (threshold {:.1}%), significant",
+                rules.threshold_percent
+            ),
+        )
+    } else if significant {
+        (
+            AbStatus::Inconclusive,
+            format!(
+                "significant but only {improvement:.1}% (threshold {:.1}%)",
+                rules.threshold_percent
+            ),
+        )
+    } else {
+        (
+            AbStatus::Inconclusive,
+            format!(
+                "not significant (Welch p = {:.3}, Mann-Whitney p = {:.3}, alpha {})",
+                statistics.welch.p_value, statistics.mann_whitney.p_value, rules.alpha
+            ),
+        )
+    };
+    AbDecision {
+        status,
+        reason,
+        improvement_percentage: improvement,
+        threshold_percent: rules.threshold_percent,
+        alpha: rules.alpha,
+        significant,
+        statistics,
+        guardrails,
+        before,
+        after,
+    }
+}
+
+/// [`decide`] on recorded runs.
+pub fn decide_runs(
+    baseline: &[RunSample],
+    candidate: &[RunSample],
+    rules: &DecisionRules,
+    seed: u64,
+) -> AbDecision {
+    let a: Vec<RunOutcome> = baseline.iter().map(RunOutcome::from).collect();
+    let b: Vec<RunOutcome> = candidate.iter().map(RunOutcome::from).collect();
+    decide(&a, &b, rules, seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(durations: &[f64], failures: usize) -> Vec<RunOutcome> {
+        durations
+            .iter()
+            .enumerate()
+            .map(|(i, d)| RunOutcome {
+                duration_seconds: *d,
+                success: i >= failures,
+                tool_calls: 10,
+            })
+            .collect()
+    }
+
+    const BASE: [f64; 10] = [
+        100.0, 104.0, 98.0, 101.0, 99.0, 103.0, 97.0, 102.0, 100.5, 99.5,
+    ];
+
+    #[test]
+    fn clear_improvement_passes() {
+        let cand: Vec<f64> = BASE.iter().map(|d| d * 0.7).collect();
+        let d = decide(
+            &runs(&BASE, 0),
+            &runs(&cand, 0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(d.status, AbStatus::Passed, "{d:#?}");
+        assert!((d.improvement_percentage - 30.0).abs() < 1e-9);
+        assert!(d.guardrails.iter().all(|g| g.held));
+    }
+
+    #[test]
+    fn small_improvement_is_inconclusive() {
+        let cand: Vec<f64> = BASE.iter().map(|d| d * 0.98).collect();
+        let d = decide(
+            &runs(&BASE, 0),
+            &runs(&cand, 0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(d.status, AbStatus::Inconclusive, "{d:#?}");
+    }
+
+    #[test]
+    fn regression_fails() {
+        let cand: Vec<f64> = BASE.iter().map(|d| d * 1.2).collect();
+        let d = decide(
+            &runs(&BASE, 0),
+            &runs(&cand, 0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(d.status, AbStatus::Failed);
+        assert!(d.reason.contains("regression"));
+    }
+
+    #[test]
+    fn faster_but_failing_breaks_the_guardrail() {
+        let cand: Vec<f64> = BASE.iter().map(|d| d * 0.5).collect();
+        let d = decide(
+            &runs(&BASE, 0),
+            &runs(&cand, 2),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(d.status, AbStatus::Failed);
+        assert!(d.reason.contains("success_rate_drop"));
+        assert_eq!(d.after.success_rate, 0.8);
+    }
+
+    #[test]
+    fn p95_guardrail() {
+        let mut cand: Vec<f64> = BASE.iter().map(|d| d * 0.6).collect();
+        cand[3] = 400.0;
+        let d = decide(
+            &runs(&BASE, 0),
+            &runs(&cand, 0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(d.status, AbStatus::Failed);
+        assert!(!d.guardrails[1].held);
+    }
+
+    #[test]
+    fn too_few_runs() {
+        let d = decide(
+            &runs(&[1.0], 0),
+            &runs(&[0.5], 0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(d.status, AbStatus::Inconclusive);
+        assert!(serde_json::to_string(&d).is_ok());
+    }
+
+    #[test]
+    fn json_shape() {
+        let d = decide(
+            &runs(&BASE, 0),
+            &runs(&BASE, 0),
+            &DecisionRules::default(),
+            1,
+        );
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(v["status"], "inconclusive");
+        assert_eq!(v["guardrails"][0]["name"], "success_rate_drop");
+        assert!(v["before"]["p95_duration_seconds"].is_number());
+    }
+}
