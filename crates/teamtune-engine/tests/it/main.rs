@@ -1,0 +1,3 @@
+//! Engine integration tests.
+
+mod openai;
