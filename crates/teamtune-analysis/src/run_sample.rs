@@ -172,15 +172,27 @@ where
 #[derive(Debug, Default)]
 pub struct Interner {
     seen: HashMap<Box<str>, Arc<str>>,
+    /// The first few distinct strings, compared before hashing: a metrics file repeats a
+    /// handful of team ids, formations and roles millions of times.
+    recent: Vec<Arc<str>>,
 }
+
+/// How many strings [`Interner`] checks without hashing.
+const RECENT: usize = 8;
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(found) = self.recent.iter().find(|r| ***r == *s) {
+            return Arc::clone(found);
+        }
         if let Some(found) = self.seen.get(s) {
             return Arc::clone(found);
         }
         let shared: Arc<str> = Arc::from(s);
         self.seen.insert(Box::from(s), Arc::clone(&shared));
+        if self.recent.len() < RECENT {
+            self.recent.push(Arc::clone(&shared));
+        }
         shared
     }
 }

@@ -177,9 +177,19 @@ impl<R: Read> ElementReader<R> {
                         escape = true;
                     } else if b == b'"' {
                         in_string = false;
-                    } else if b == b'\n' {
-                        line += 1;
-                        line_start = self.base + i as u64 + 1;
+                    } else {
+                        // Jump to the next quote or backslash (a raw newline cannot be in a
+                        // valid string; serde_json reports it).
+                        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                            Some(skip) => {
+                                i += skip;
+                                continue;
+                            }
+                            None => {
+                                i = buf.len();
+                                continue;
+                            }
+                        }
                     }
                 } else {
                     match b {

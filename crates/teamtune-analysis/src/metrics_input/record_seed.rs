@@ -161,9 +161,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         let RecordSeed { interner, field } = self.0;
         let mut team_id: Option<Arc<str>> = None;
         let mut formation: Option<Arc<str>> = None;
-        let mut sample = RunSample {
-            team_id: Arc::from(""),
-            formation: Arc::from(""),
+        let mut sample = Draft {
             member_count: 1,
             success: true,
             duration_seconds: 0.0,
@@ -219,12 +217,36 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             field.top = None;
         }
         field.top = Some("team_id");
-        sample.team_id = team_id
+        let team_id = team_id
             .ok_or_else(|| de::Error::custom("missing field (every record needs a team_id)"))?;
         field.top = None;
-        sample.formation = formation.unwrap_or_else(|| interner.intern("sequential"));
-        Ok(sample)
+        Ok(RunSample {
+            team_id,
+            formation: formation.unwrap_or_else(|| interner.intern("sequential")),
+            member_count: sample.member_count,
+            success: sample.success,
+            duration_seconds: sample.duration_seconds,
+            total_tool_calls: sample.total_tool_calls,
+            consensus_rounds: sample.consensus_rounds,
+            error: sample.error,
+            variant: sample.variant,
+            config_hash: sample.config_hash,
+            members: sample.members,
+        })
     }
+}
+
+/// The fields of a [`RunSample`] other than the interned strings, while they are read.
+struct Draft {
+    member_count: u32,
+    success: bool,
+    duration_seconds: f64,
+    total_tool_calls: u64,
+    consensus_rounds: Option<u32>,
+    error: Option<String>,
+    variant: Option<Variant>,
+    config_hash: Option<Arc<str>>,
+    members: Vec<MemberSample>,
 }
 
 /// `member_metrics`: a map of member id -> member object (or null, read as empty).
@@ -341,25 +363,19 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
         let MemberSeed { interner, field } = self;
         let mut member_id = None;
         let mut role = None;
-        let mut member = MemberSample {
-            member_id: Arc::from(""),
-            role: Arc::from(""),
-            success: true,
-            duration_seconds: 0.0,
-            tool_calls_used: 0,
-            error_message: None,
-        };
+        let mut success = true;
+        let mut duration_seconds = 0.0;
+        let mut tool_calls_used = 0;
+        let mut error_message = None;
         while let Some(Key(key)) = map.next_key::<Key<MemberField>>()? {
             field.member_field = Some(key.name());
             match key {
                 MemberField::MemberId => member_id = Some(map.next_value_seed(Interned(interner))?),
                 MemberField::Role => role = Some(map.next_value_seed(Interned(interner))?),
-                MemberField::Success => member.success = map.next_value::<bool>()?,
-                MemberField::Duration => member.duration_seconds = map.next_value::<Seconds>()?.0,
-                MemberField::ToolCalls => member.tool_calls_used = map.next_value::<Count>()?.0,
-                MemberField::ErrorMessage => {
-                    member.error_message = map.next_value::<Option<String>>()?
-                }
+                MemberField::Success => success = map.next_value::<bool>()?,
+                MemberField::Duration => duration_seconds = map.next_value::<Seconds>()?.0,
+                MemberField::ToolCalls => tool_calls_used = map.next_value::<Count>()?.0,
+                MemberField::ErrorMessage => error_message = map.next_value::<Option<String>>()?,
                 MemberField::OptionalString(_) => {
                     map.next_value::<Option<CheckedStr>>()?;
                 }
@@ -372,12 +388,17 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
             }
             field.member_field = None;
         }
-        member.member_id = match member_id {
-            Some(id) => id,
-            None => interner.intern(field.member.as_deref().unwrap_or_default()),
-        };
-        member.role = role.unwrap_or_else(|| interner.intern("assistant"));
-        Ok(member)
+        Ok(MemberSample {
+            member_id: match member_id {
+                Some(id) => id,
+                None => interner.intern(field.member.as_deref().unwrap_or_default()),
+            },
+            role: role.unwrap_or_else(|| interner.intern("assistant")),
+            success,
+            duration_seconds,
+            tool_calls_used,
+            error_message,
+        })
     }
 }
 
