@@ -647,7 +647,11 @@ fn transform_assignments(spec: TransformSpec) -> Result<Vec<(String, String)>, S
     let lines: Vec<String> = match spec {
         TransformSpec::Map(map) => {
             for (k, v) in map {
-                out.push((k, template_as_expression(&v.0)));
+                let expr = match &v {
+                    serde_json::Value::String(s) => template_as_expression(s),
+                    other => json_literal(other),
+                };
+                out.push((k, expr));
             }
             return Ok(out);
         }
@@ -693,6 +697,23 @@ fn template_as_expression(v: &str) -> String {
         return inner.trim().to_string();
     }
     serde_json::to_string(&t).unwrap_or_default()
+}
+
+/// A YAML value as a minijinja literal (`null` is `none` there).
+fn json_literal(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "none".to_string(),
+        Value::Array(items) => format!("[{}]", items.iter().map(json_literal).collect::<Vec<_>>().join(", ")),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", serde_json::Value::String(k.clone()), json_literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// Victor's simple condition forms, or a minijinja expression.

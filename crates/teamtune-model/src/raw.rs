@@ -179,7 +179,7 @@ pub(crate) struct RawNode {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum TransformSpec {
-    Map(IndexMap<String, TextValue>),
+    Map(IndexMap<String, serde_json::Value>),
     One(String),
     Many(Vec<String>),
 }
