@@ -16,7 +16,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn at(line: Option<usize>, message: impl Into<String>) -> Self {
-        Problem { line, column: line.map(|_| 1), message: message.into() }
+        Problem {
+            line,
+            column: line.map(|_| 1),
+            message: message.into(),
+        }
     }
 }
 
@@ -25,9 +29,15 @@ impl Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", render(path, problems))]
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 impl LoadError {

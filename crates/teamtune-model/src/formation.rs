@@ -53,7 +53,10 @@ impl FromStr for Formation {
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unknown team_formation `{s}`; valid formations: {}", Formation::valid_names())
+                format!(
+                    "unknown team_formation `{s}`; valid formations: {}",
+                    Formation::valid_names()
+                )
             })
     }
 }

@@ -5,8 +5,10 @@
 //!
 //! Principal types: [`WorkflowFile`] (load with [`load_file`] or [`load_str`]), [`Workflow`],
 //! [`Node`], [`TeamNode`], [`MemberSpec`], [`TeamConfig`] (the tunable view of a team), and
-//! [`TeamRunRecord`].
+//! [`TeamRunRecord`]. [`apply_team_config`] writes a team's new configuration back into
+//! its workflow file, keeping comments and formatting.
 
+mod edit;
 mod error;
 mod formation;
 mod hash;
@@ -19,6 +21,7 @@ mod team_config;
 mod template;
 mod workflow;
 
+pub use edit::{EditError, apply_team_config};
 pub use error::{LoadError, Problem};
 pub use formation::Formation;
 pub use hash::stable_hash;
@@ -28,7 +31,7 @@ pub use sim::{SimOverrides, SimParams, ThinkTime};
 pub use team_config::{MemberConfig, TeamConfig};
 pub use template::normalize_template;
 pub use workflow::{
-    AgentNode, CmpOp, ComputeNode, Condition, ConditionNode, Fallback, HitlNode, HitlType, JoinStrategy,
-    MemberRunner, MemberSpec, Node, NodeKind, OpenAiProvider, ParallelNode, Provider, TeamNode, ToolDef,
-    TransformNode, Workflow, WorkflowFile,
+    AgentNode, CmpOp, ComputeNode, Condition, ConditionNode, Fallback, HitlNode, HitlType,
+    JoinStrategy, MemberRunner, MemberSpec, Node, NodeKind, OpenAiProvider, ParallelNode, Provider,
+    TeamNode, ToolDef, TransformNode, Workflow, WorkflowFile,
 };

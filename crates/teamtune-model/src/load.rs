@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use indexmap::IndexMap;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::{LoadError, Problem};
 use crate::formation::Formation;
@@ -25,14 +25,20 @@ const DEFAULT_WORKFLOW_MAX_ITERATIONS: u32 = 25;
 const DEFAULT_HITL_TIMEOUT: f64 = 300.0;
 
 pub fn load_file(path: &Path) -> Result<WorkflowFile, LoadError> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     load_str(path, &source)
 }
 
 pub fn load_str(path: &Path, source: &str) -> Result<WorkflowFile, LoadError> {
-    let invalid = |problems| LoadError::Invalid { path: path.to_path_buf(), problems };
-    let root: RawRoot = yaml_serde::from_str(source).map_err(|e| invalid(vec![yaml_problem(&e)]))?;
+    let invalid = |problems| LoadError::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    };
+    let root: RawRoot =
+        yaml_serde::from_str(source).map_err(|e| invalid(vec![yaml_problem(&e)]))?;
     if root.workflows.is_empty() {
         return Err(invalid(vec![Problem::at(
             Some(1),
@@ -46,13 +52,27 @@ pub fn load_str(path: &Path, source: &str) -> Result<WorkflowFile, LoadError> {
     for (name, raw) in root.workflows {
         let wf_line = index.key_line(&name, 1, None).unwrap_or(search_from);
         search_from = wf_line;
-        let mut b = Builder { index: &index, problems: &mut problems, search_from: wf_line };
-        if let Some(wf) = b.workflow(&name, raw, &root.providers, &root.tools, root.default_provider.as_deref()) {
+        let mut b = Builder {
+            index: &index,
+            problems: &mut problems,
+            search_from: wf_line,
+        };
+        if let Some(wf) = b.workflow(
+            &name,
+            raw,
+            &root.providers,
+            &root.tools,
+            root.default_provider.as_deref(),
+        ) {
             workflows.insert(name, wf);
         }
     }
     if problems.is_empty() {
-        Ok(WorkflowFile { path: path.to_path_buf(), source: source.to_string(), workflows })
+        Ok(WorkflowFile {
+            path: path.to_path_buf(),
+            source: source.to_string(),
+            workflows,
+        })
     } else {
         problems.sort_by_key(|p| p.line.unwrap_or(0));
         Err(invalid(problems))
@@ -66,8 +86,16 @@ fn yaml_problem(e: &yaml_serde::Error) -> Problem {
         None => text,
     };
     match e.location() {
-        Some(loc) => Problem { line: Some(loc.line()), column: Some(loc.column()), message },
-        None => Problem { line: None, column: None, message },
+        Some(loc) => Problem {
+            line: Some(loc.line()),
+            column: Some(loc.column()),
+            message,
+        },
+        None => Problem {
+            line: None,
+            column: None,
+            message,
+        },
     }
 }
 
@@ -161,13 +189,23 @@ impl Builder<'_, '_> {
                 self.problem(line, format!("tool `{tname}` has an empty `command`"));
             }
         }
-        let default_provider = raw.default_provider.as_deref().or(shared_default).map(str::to_string);
+        let default_provider = raw
+            .default_provider
+            .as_deref()
+            .or(shared_default)
+            .map(str::to_string);
         if let Some(dp) = &default_provider
             && !providers.contains_key(dp)
         {
-            self.problem(wf_line, format!("default_provider `{dp}` is not a key of `providers:`"));
+            self.problem(
+                wf_line,
+                format!("default_provider `{dp}` is not a key of `providers:`"),
+            );
         }
-        let ctx = MemberCtx { providers: &providers, default_provider: default_provider.as_deref() };
+        let ctx = MemberCtx {
+            providers: &providers,
+            default_provider: default_provider.as_deref(),
+        };
 
         // Node ids and lines first, so later checks can point at them.
         let mut lines = Vec::with_capacity(raw.nodes.len());
@@ -178,7 +216,10 @@ impl Builder<'_, '_> {
                 from = l + 1;
             }
             if n.id.is_none() {
-                self.problem(Some(from), format!("workflow `{name}`: node #{} has no `id`", i + 1));
+                self.problem(
+                    Some(from),
+                    format!("workflow `{name}`: node #{} has no `id`", i + 1),
+                );
             }
             lines.push(line);
         }
@@ -212,7 +253,10 @@ impl Builder<'_, '_> {
             // parallel node). An explicit `next: []` ends the run there.
             let next = match explicit_next {
                 Some(list) if list.0.len() > 1 => {
-                    let l = self.index.key_line("next", line.unwrap_or(1), node_end).or(line);
+                    let l = self
+                        .index
+                        .key_line("next", line.unwrap_or(1), node_end)
+                        .or(line);
                     self.problem(
                         l,
                         format!(
@@ -229,19 +273,31 @@ impl Builder<'_, '_> {
                 Some(list) => list.0.into_iter().next(),
                 None => {
                     let chains = !is_condition && !parallel_targets.contains(&id);
-                    if chains { ids.get(i + 1).cloned() } else { None }
+                    if chains {
+                        ids.get(i + 1).cloned()
+                    } else {
+                        None
+                    }
                 }
             };
             let Some(kind) = self.node_kind(&id, rn, line, node_end, &ctx) else {
                 continue;
             };
-            nodes.push(Node { id, line, next, kind });
+            nodes.push(Node {
+                id,
+                line,
+                next,
+                kind,
+            });
         }
 
         let start_node = raw.start_node.clone().unwrap_or_else(|| ids[0].clone());
         if !index.contains_key(&start_node) {
             let l = self.index.key_line("start_node", self.search_from, None);
-            self.problem(l, format!("start_node `{start_node}` is not a node of workflow `{name}`"));
+            self.problem(
+                l,
+                format!("start_node `{start_node}` is not a node of workflow `{name}`"),
+            );
         }
         self.check_targets(&nodes, &index);
         self.check_reachable(&nodes, &index, &start_node);
@@ -251,7 +307,9 @@ impl Builder<'_, '_> {
             start_node,
             nodes,
             index,
-            max_iterations: raw.max_iterations.unwrap_or(DEFAULT_WORKFLOW_MAX_ITERATIONS),
+            max_iterations: raw
+                .max_iterations
+                .unwrap_or(DEFAULT_WORKFLOW_MAX_ITERATIONS),
             providers,
             tools,
         })
@@ -261,7 +319,10 @@ impl Builder<'_, '_> {
         for n in nodes {
             for (what, target) in targets(n) {
                 if !index.contains_key(target) {
-                    self.problem(n.line, format!("node `{}`: {what} `{target}` is not a node", n.id));
+                    self.problem(
+                        n.line,
+                        format!("node `{}`: {what} `{target}` is not a node", n.id),
+                    );
                 }
             }
         }
@@ -283,7 +344,10 @@ impl Builder<'_, '_> {
         }
         for (i, n) in nodes.iter().enumerate() {
             if !seen[i] {
-                self.problem(n.line, format!("node `{}` is unreachable from start node `{start}`", n.id));
+                self.problem(
+                    n.line,
+                    format!("node `{}` is unreachable from start node `{start}`", n.id),
+                );
             }
         }
     }
@@ -318,13 +382,19 @@ impl Builder<'_, '_> {
                     sim: None,
                 };
                 let member = self.member(id, member, None, rn.sim.as_ref(), ctx, line)?;
-                Some(NodeKind::Agent(AgentNode { member, output_key: output_key.unwrap_or_else(|| id.to_string()) }))
+                Some(NodeKind::Agent(AgentNode {
+                    member,
+                    output_key: output_key.unwrap_or_else(|| id.to_string()),
+                }))
             }
             "compute" => {
                 if let Some(c) = &rn.command
                     && c.is_empty()
                 {
-                    self.problem(key_line(self, "command"), format!("node `{id}`: `command` is empty"));
+                    self.problem(
+                        key_line(self, "command"),
+                        format!("node `{id}`: `command` is empty"),
+                    );
                 }
                 let inputs = rn
                     .inputs
@@ -342,13 +412,23 @@ impl Builder<'_, '_> {
             }
             "condition" => {
                 let Some(cond) = rn.condition else {
-                    self.problem(line, format!("node `{id}`: a condition node needs `condition:`"));
+                    self.problem(
+                        line,
+                        format!("node `{id}`: a condition node needs `condition:`"),
+                    );
                     return None;
                 };
-                let branches: IndexMap<String, String> =
-                    rn.branches.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v)).collect();
+                let branches: IndexMap<String, String> = rn
+                    .branches
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k.0, v))
+                    .collect();
                 if branches.is_empty() && rn.default.is_none() {
-                    self.problem(line, format!("node `{id}`: a condition node needs `branches:`"));
+                    self.problem(
+                        line,
+                        format!("node `{id}`: a condition node needs `branches:`"),
+                    );
                 }
                 Some(NodeKind::Condition(ConditionNode {
                     condition: parse_condition(&cond.0),
@@ -359,7 +439,10 @@ impl Builder<'_, '_> {
             "parallel" => {
                 let branches = rn.parallel_nodes.unwrap_or_default();
                 if branches.is_empty() {
-                    self.problem(line, format!("node `{id}`: a parallel node needs `parallel_nodes:`"));
+                    self.problem(
+                        line,
+                        format!("node `{id}`: a parallel node needs `parallel_nodes:`"),
+                    );
                 }
                 let join = match rn.join_strategy.as_deref().unwrap_or("all") {
                     "all" => JoinStrategy::All,
@@ -378,7 +461,10 @@ impl Builder<'_, '_> {
             "transform" => {
                 let spec = rn.transform.or(rn.transforms);
                 let Some(spec) = spec else {
-                    self.problem(line, format!("node `{id}`: a transform node needs `transform:`"));
+                    self.problem(
+                        line,
+                        format!("node `{id}`: a transform node needs `transform:`"),
+                    );
                     return None;
                 };
                 match transform_assignments(spec) {
@@ -419,17 +505,30 @@ impl Builder<'_, '_> {
                         Fallback::Abort
                     }
                 };
-                let choices: Vec<String> = rn.choices.unwrap_or_default().into_iter().map(|c| c.0).collect();
+                let choices: Vec<String> = rn
+                    .choices
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| c.0)
+                    .collect();
                 if hitl_type == HitlType::Choice && choices.is_empty() {
                     self.problem(line, format!("node `{id}`: a choice gate needs `choices:`"));
                 }
-                let timeout = rn.timeout.or(rn.timeout_seconds).unwrap_or(DEFAULT_HITL_TIMEOUT);
+                let timeout = rn
+                    .timeout
+                    .or(rn.timeout_seconds)
+                    .unwrap_or(DEFAULT_HITL_TIMEOUT);
                 if !(timeout.is_finite() && timeout > 0.0) {
-                    self.problem(key_line(self, "timeout"), format!("node `{id}`: timeout must be > 0"));
+                    self.problem(
+                        key_line(self, "timeout"),
+                        format!("node `{id}`: timeout must be > 0"),
+                    );
                 }
                 Some(NodeKind::Hitl(HitlNode {
                     hitl_type,
-                    prompt: normalize_template(rn.prompt.as_deref().or(rn.message.as_deref()).unwrap_or("")),
+                    prompt: normalize_template(
+                        rn.prompt.as_deref().or(rn.message.as_deref()).unwrap_or(""),
+                    ),
                     context_keys: rn.context_keys.unwrap_or_default(),
                     choices,
                     default_value: rn.default_value.map(|v| v.0),
@@ -460,7 +559,11 @@ impl Builder<'_, '_> {
         ctx: &MemberCtx,
     ) -> Option<TeamNode> {
         let key_line = |b: &Self, key: &str| b.index.key_line(key, line.unwrap_or(1), end).or(line);
-        let formation_text = rn.team_formation.clone().or(rn.formation.clone()).unwrap_or_else(|| "sequential".into());
+        let formation_text = rn
+            .team_formation
+            .clone()
+            .or(rn.formation.clone())
+            .unwrap_or_else(|| "sequential".into());
         let formation = match formation_text.parse::<Formation>() {
             Ok(f) => Some(f),
             Err(msg) => {
@@ -471,12 +574,18 @@ impl Builder<'_, '_> {
         };
         let raw_members = rn.members.unwrap_or_default();
         if raw_members.is_empty() {
-            self.problem(line, format!("team `{id}` has no members; a team needs at least one"));
+            self.problem(
+                line,
+                format!("team `{id}` has no members; a team needs at least one"),
+            );
         }
         if let Some(t) = rn.timeout_seconds
             && !(t.is_finite() && t > 0.0)
         {
-            self.problem(key_line(self, "timeout_seconds"), format!("team `{id}`: timeout_seconds must be > 0"));
+            self.problem(
+                key_line(self, "timeout_seconds"),
+                format!("team `{id}`: timeout_seconds must be > 0"),
+            );
         }
         let team_sim = rn.sim.unwrap_or_default();
         for msg in team_sim.problems() {
@@ -486,7 +595,11 @@ impl Builder<'_, '_> {
         let mut seen = HashSet::new();
         let mut from = line.unwrap_or(1);
         for (i, rm) in raw_members.into_iter().enumerate() {
-            let mid = rm.id.clone().or(rm.name.clone()).unwrap_or_else(|| format!("member_{}", i + 1));
+            let mid = rm
+                .id
+                .clone()
+                .or(rm.name.clone())
+                .unwrap_or_else(|| format!("member_{}", i + 1));
             let mline = self.index.id_line(&mid, from).or(line);
             if let Some(l) = mline {
                 from = l + 1;
@@ -501,7 +614,10 @@ impl Builder<'_, '_> {
         }
         let max_iterations = rn.max_iterations.unwrap_or(DEFAULT_TEAM_MAX_ITERATIONS);
         if max_iterations == 0 {
-            self.problem(key_line(self, "max_iterations"), format!("team `{id}`: max_iterations must be >= 1"));
+            self.problem(
+                key_line(self, "max_iterations"),
+                format!("team `{id}`: max_iterations must be >= 1"),
+            );
         }
         Some(TeamNode {
             id: id.to_string(),
@@ -512,7 +628,10 @@ impl Builder<'_, '_> {
             timeout_seconds: rn.timeout_seconds,
             max_iterations,
             total_tool_budget: rn.total_tool_budget,
-            output_key: rn.output_key.or(rn.output).unwrap_or_else(|| "team_result".to_string()),
+            output_key: rn
+                .output_key
+                .or(rn.output)
+                .unwrap_or_else(|| "team_result".to_string()),
             continue_on_error: rn.continue_on_error.unwrap_or(true),
             merge_strategy: rn.merge_strategy.or(rn.merge_mode),
         })
@@ -543,7 +662,10 @@ impl Builder<'_, '_> {
         };
         let runner = match (&rm.command, &rm.provider) {
             (Some(_), Some(_)) => {
-                self.problem(line, format!("member `{id}`: give either `command` or `provider`, not both"));
+                self.problem(
+                    line,
+                    format!("member `{id}`: give either `command` or `provider`, not both"),
+                );
                 return None;
             }
             (Some(argv), None) if argv.is_empty() => {
@@ -557,12 +679,14 @@ impl Builder<'_, '_> {
                     None => MemberRunner::Sim(sim_params()),
                     Some(name) => match ctx.providers.get(name) {
                         Some(Provider::Sim) => MemberRunner::Sim(sim_params()),
-                        Some(Provider::OpenAi(cfg)) => {
-                            MemberRunner::OpenAi { provider: name.to_string(), config: cfg.clone() }
-                        }
+                        Some(Provider::OpenAi(cfg)) => MemberRunner::OpenAi {
+                            provider: name.to_string(),
+                            config: cfg.clone(),
+                        },
                         None if name == "sim" => MemberRunner::Sim(sim_params()),
                         None => {
-                            let known: Vec<&str> = ctx.providers.keys().map(String::as_str).collect();
+                            let known: Vec<&str> =
+                                ctx.providers.keys().map(String::as_str).collect();
                             self.problem(
                                 line,
                                 format!(
@@ -600,7 +724,10 @@ fn provider(p: &RawProvider) -> Result<Provider, String> {
     match p.kind.as_str() {
         "sim" => Ok(Provider::Sim),
         "openai" => Ok(Provider::OpenAi(OpenAiProvider {
-            base_url: p.base_url.clone().ok_or("an openai provider needs `base_url`")?,
+            base_url: p
+                .base_url
+                .clone()
+                .ok_or("an openai provider needs `base_url`")?,
             model: p.model.clone().ok_or("an openai provider needs `model`")?,
             api_key_env: p.api_key_env.clone(),
             temperature: p.temperature,
@@ -608,7 +735,9 @@ fn provider(p: &RawProvider) -> Result<Provider, String> {
             request_timeout_s: p.request_timeout_s,
             max_retries: p.max_retries,
         })),
-        other => Err(format!("unknown provider kind `{other}`; valid: openai, sim")),
+        other => Err(format!(
+            "unknown provider kind `{other}`; valid: openai, sim"
+        )),
     }
 }
 
@@ -625,7 +754,9 @@ fn targets(n: &Node) -> Vec<(&'static str, &str)> {
                 out.push(("default", d.as_str()));
             }
         }
-        NodeKind::Parallel(p) => out.extend(p.branches.iter().map(|t| ("parallel node", t.as_str()))),
+        NodeKind::Parallel(p) => {
+            out.extend(p.branches.iter().map(|t| ("parallel node", t.as_str())))
+        }
         _ => {}
     }
     out
@@ -635,7 +766,9 @@ fn targets(n: &Node) -> Vec<(&'static str, &str)> {
 fn input_template(v: &str) -> String {
     let t = v.trim();
     if let Some(key) = t.strip_prefix("$ctx.")
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
     {
         return format!("{{{{ {key} }}}}");
     }
@@ -668,7 +801,10 @@ fn transform_assignments(spec: TransformSpec) -> Result<Vec<(String, String)>, S
                 "transform line `{l}` is not `key = expression` (named transforms from Victor's Python registry cannot run here)"
             ));
         };
-        out.push((k.to_string(), v.trim().trim_start_matches("ctx.").to_string()));
+        out.push((
+            k.to_string(),
+            v.trim().trim_start_matches("ctx.").to_string(),
+        ));
     }
     if out.is_empty() {
         return Err("transform has no `key = expression` lines".to_string());
@@ -691,7 +827,9 @@ fn split_assignment(l: &str) -> Option<(&str, &str)> {
 fn template_as_expression(v: &str) -> String {
     let t = normalize_template(v);
     let trimmed = t.trim();
-    if let Some(inner) = trimmed.strip_prefix("{{").and_then(|s| s.strip_suffix("}}"))
+    if let Some(inner) = trimmed
+        .strip_prefix("{{")
+        .and_then(|s| s.strip_suffix("}}"))
         && !inner.contains("{{")
     {
         return inner.trim().to_string();
@@ -704,11 +842,22 @@ fn json_literal(v: &serde_json::Value) -> String {
     use serde_json::Value;
     match v {
         Value::Null => "none".to_string(),
-        Value::Array(items) => format!("[{}]", items.iter().map(json_literal).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(json_literal)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Value::Object(map) => format!(
             "{{{}}}",
             map.iter()
-                .map(|(k, v)| format!("{}: {}", serde_json::Value::String(k.clone()), json_literal(v)))
+                .map(|(k, v)| format!(
+                    "{}: {}",
+                    serde_json::Value::String(k.clone()),
+                    json_literal(v)
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -741,7 +890,11 @@ pub(crate) fn parse_condition(text: &str) -> Condition {
             if is_key(key)
                 && let Some(v) = literal(value)
             {
-                return Condition::Compare { key: key.to_string(), op, value: v };
+                return Condition::Compare {
+                    key: key.to_string(),
+                    op,
+                    value: v,
+                };
             }
             break;
         }
@@ -752,10 +905,17 @@ pub(crate) fn parse_condition(text: &str) -> Condition {
         if is_key(key)
             && let Some(items) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']'))
         {
-            let values: Option<Vec<_>> =
-                items.split(',').map(str::trim).filter(|s| !s.is_empty()).map(literal).collect();
+            let values: Option<Vec<_>> = items
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(literal)
+                .collect();
             if let Some(values) = values {
-                return Condition::In { key: key.to_string(), values };
+                return Condition::In {
+                    key: key.to_string(),
+                    values,
+                };
             }
         }
     }
@@ -765,8 +925,12 @@ pub(crate) fn parse_condition(text: &str) -> Condition {
 fn is_key(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        && !matches!(s, "true" | "false" | "True" | "False" | "none" | "None" | "null")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && !matches!(
+            s,
+            "true" | "false" | "True" | "False" | "none" | "None" | "null"
+        )
 }
 
 /// A literal on the right of a simple condition: quoted string, number, boolean, null, or a
@@ -793,6 +957,8 @@ fn literal(s: &str) -> Option<serde_json::Value> {
     {
         return Some(Value::from(f));
     }
-    let bare = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    let bare = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
     bare.then(|| Value::String(s.to_string()))
 }

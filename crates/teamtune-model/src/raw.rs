@@ -3,8 +3,8 @@
 //! typed workflow and reports what is missing or wrong.
 
 use indexmap::IndexMap;
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
 use crate::sim::SimOverrides;
 

@@ -28,7 +28,10 @@ impl Default for SimParams {
         SimParams {
             work_calls: 20.0,
             call_latency_s: 1.0,
-            think_s: ThinkTime::LogNormal { median: 5.0, p95: 15.0 },
+            think_s: ThinkTime::LogNormal {
+                median: 5.0,
+                p95: 15.0,
+            },
             coordination_s: 0.5,
             failure_rate: 0.02,
             hang_rate: 0.0,

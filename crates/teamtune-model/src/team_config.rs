@@ -73,3 +73,65 @@ impl TeamNode {
         stable_hash(text.as_bytes())
     }
 }
+
+impl TeamNode {
+    /// This team with `config` applied: formation, timeouts, budgets and the members list.
+    /// Members are matched by id; a new id clones the last current member (ARCHITECTURE
+    /// section 4), so a grown team keeps the runner of the team's last member.
+    pub fn with_config(&self, config: &TeamConfig) -> Result<TeamNode, String> {
+        if config.members.is_empty() {
+            return Err(format!(
+                "team `{}`: a team needs at least one member",
+                self.id
+            ));
+        }
+        let last = self
+            .members
+            .last()
+            .ok_or_else(|| format!("team `{}` has no members", self.id))?;
+        let mut members = Vec::with_capacity(config.members.len());
+        for mc in &config.members {
+            let base = self.members.iter().find(|m| m.id == mc.id).unwrap_or(last);
+            let mut m = base.clone();
+            m.id.clone_from(&mc.id);
+            m.role.clone_from(&mc.role);
+            m.tool_budget = mc.tool_budget;
+            m.timeout_seconds = mc.timeout_seconds;
+            m.is_manager = mc.is_manager;
+            members.push(m);
+        }
+        let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err(format!("team `{}`: member ids must be unique", self.id));
+        }
+        if config.max_iterations == 0 {
+            return Err(format!("team `{}`: max_iterations must be >= 1", self.id));
+        }
+        Ok(TeamNode {
+            formation: config.team_formation,
+            timeout_seconds: config.timeout_seconds,
+            total_tool_budget: config.total_tool_budget,
+            max_iterations: config.max_iterations,
+            members,
+            ..self.clone()
+        })
+    }
+}
+
+impl crate::workflow::Workflow {
+    /// This workflow with team `team_id` reconfigured.
+    pub fn with_team_config(&self, team_id: &str, config: &TeamConfig) -> Result<Self, String> {
+        let mut wf = self.clone();
+        let node = wf
+            .nodes
+            .iter_mut()
+            .find_map(|n| match &mut n.kind {
+                crate::workflow::NodeKind::Team(t) if t.id == team_id => Some(t),
+                _ => None,
+            })
+            .ok_or_else(|| format!("workflow `{}` has no team `{team_id}`", self.name))?;
+        *node = node.with_config(config)?;
+        Ok(wf)
+    }
+}

@@ -45,7 +45,9 @@ pub fn normalize_template(s: &str) -> String {
 
 fn is_path(key: &str) -> bool {
     !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 #[cfg(test)]
@@ -55,7 +57,10 @@ mod tests {
     #[test]
     fn victor_forms_become_minijinja() {
         assert_eq!(normalize_template("Review ${file}"), "Review {{ file }}");
-        assert_eq!(normalize_template("use $ctx.topic.name now"), "use {{ topic.name }} now");
+        assert_eq!(
+            normalize_template("use $ctx.topic.name now"),
+            "use {{ topic.name }} now"
+        );
         assert_eq!(normalize_template("{{ x }} costs $5"), "{{ x }} costs $5");
         assert_eq!(normalize_template("é${a}é"), "é{{ a }}é");
     }

@@ -26,21 +26,31 @@ impl WorkflowFile {
                 format!(
                     "no workflow named `{n}` in {}; it has: {}",
                     self.path.display(),
-                    self.workflows.keys().cloned().collect::<Vec<_>>().join(", ")
+                    self.workflows
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             }),
             None if self.workflows.len() == 1 => Ok(&self.workflows[0]),
             None => Err(format!(
                 "{} holds several workflows ({}); pick one with --workflow",
                 self.path.display(),
-                self.workflows.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.workflows
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         }
     }
 
     /// Find the team node `team_id` in any workflow.
     pub fn find_team(&self, team_id: &str) -> Option<(&Workflow, &TeamNode)> {
-        self.workflows.values().find_map(|w| w.team(team_id).map(|t| (w, t)))
+        self.workflows
+            .values()
+            .find_map(|w| w.team(team_id).map(|t| (w, t)))
     }
 }
 
@@ -135,9 +145,16 @@ pub enum Condition {
     /// `key` (truthy), Victor's bare form.
     Truthy(String),
     /// `key OP value` with a literal (bare or quoted) value.
-    Compare { key: String, op: CmpOp, value: serde_json::Value },
+    Compare {
+        key: String,
+        op: CmpOp,
+        value: serde_json::Value,
+    },
     /// `key in [a, b]`.
-    In { key: String, values: Vec<serde_json::Value> },
+    In {
+        key: String,
+        values: Vec<serde_json::Value>,
+    },
     /// Anything else: a minijinja expression.
     Expr(String),
 }
@@ -239,7 +256,9 @@ pub struct TeamNode {
 impl TeamNode {
     /// True when every member runs on the simulator (the run may use virtual time).
     pub fn all_simulated(&self) -> bool {
-        self.members.iter().all(|m| matches!(m.runner, MemberRunner::Sim(_)))
+        self.members
+            .iter()
+            .all(|m| matches!(m.runner, MemberRunner::Sim(_)))
     }
 }
 
@@ -263,7 +282,10 @@ pub enum MemberRunner {
     /// argv, run without a shell.
     Command(Vec<String>),
     /// An OpenAI-compatible provider (the name is a key of `providers:`).
-    OpenAi { provider: String, config: OpenAiProvider },
+    OpenAi {
+        provider: String,
+        config: OpenAiProvider,
+    },
     /// The seeded simulator with fully resolved parameters.
     Sim(SimParams),
 }
