@@ -22,6 +22,66 @@ pub enum Command {
         #[command(subcommand)]
         command: MetricsCommand,
     },
+    /// Find a team's bottlenecks in its run history.
+    Analyze(AnalyzeArgs),
+    /// Suggest changes to a team's configuration.
+    Suggest(SuggestArgs),
+    /// Compare two samples (JSON arrays of numbers): Welch, Mann-Whitney, bootstrap.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// A metrics file (JSON array, object or JSON lines) instead of the store.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// The store file (default .teamtune/teamtune.db, or $TEAMTUNE_STORE).
+    #[arg(long, conflicts_with = "metrics")]
+    pub store: Option<PathBuf>,
+    /// Baselines (JSON) for the detectors.
+    #[arg(long)]
+    pub baselines: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[arg(long)]
+    pub team_id: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Also write the JSON report to this file.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[arg(long)]
+    pub team_id: String,
+    /// The workflow file holding the team.
+    #[arg(long)]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Sample A (the baseline): a JSON array of numbers.
+    pub a: PathBuf,
+    /// Sample B (the candidate).
+    pub b: PathBuf,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

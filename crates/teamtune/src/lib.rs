@@ -6,16 +6,21 @@
 //! strategies, statistics). This crate orchestrates them; [`run_batch`] is the entry point
 //! for running a workflow many times.
 
+mod ab;
+mod autotuner;
 mod batch;
 mod error;
 mod fs;
 mod inputs;
 
+pub use ab::{AbOutcome, AbPlan, outcomes, run_ab};
+pub use autotuner::{AnalysisReport, Autotuner, MetricsSource, SuggestionReport};
 pub use batch::{BatchOptions, BatchSummary, run_batch, uses_virtual_time};
 pub use error::Error;
 pub use fs::atomic_write;
 pub use inputs::{parse_input_pair, read_inputs_file};
 
+pub use teamtune_analysis as analysis;
 pub use teamtune_engine as engine;
 pub use teamtune_model as model;
 pub use teamtune_store as store;

@@ -50,6 +50,7 @@ fn successful_calls(records: &[RunSample], member: &str) -> Vec<f64> {
 fn reduce(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
     let members = &ctx.config.members;
     let mut new_budgets: BTreeMap<String, u32> = BTreeMap::new();
+    let mut had_evidence = false;
     for m in members {
         let Some(budget) = m.tool_budget else {
             continue;
@@ -58,6 +59,7 @@ fn reduce(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
         if calls.len() < MIN_EVIDENCE_RUNS {
             continue;
         }
+        had_evidence = true;
         let proposed = (p95(&calls).unwrap_or(0.0) * HEADROOM).ceil().max(1.0) as u32;
         if proposed < budget {
             new_budgets.insert(m.id.clone(), proposed);
@@ -65,6 +67,10 @@ fn reduce(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
     }
     let current_config = object([("members", members_value(members))]);
     if new_budgets.is_empty() {
+        if had_evidence {
+            // The members' own calls say the budgets are not loose.
+            return None;
+        }
         // No per-member evidence: Victor's constant cut.
         if !members.iter().any(|m| m.tool_budget.is_some()) {
             return None;

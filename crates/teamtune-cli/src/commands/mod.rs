@@ -1,7 +1,10 @@
 //! One module per command.
 
+mod analyze;
+mod compare;
 mod metrics;
 mod run;
+mod suggest;
 mod validate;
 
 use crate::args::{Cli, Command, MetricsCommand};
@@ -12,6 +15,9 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Validate(a) => validate::run(&a),
         Command::Run(a) => run::run(&a),
         Command::Metrics { command: MetricsCommand::Export(a) } => metrics::export(&a),
+        Command::Analyze(a) => analyze::run(&a),
+        Command::Suggest(a) => suggest::run(&a),
+        Command::Compare(a) => compare::run(&a),
     }
 }
 
@@ -27,4 +33,34 @@ pub(crate) fn load(path: &std::path::Path) -> CliResult<teamtune::model::Workflo
 pub(crate) fn open_store(explicit: Option<&std::path::Path>) -> CliResult<teamtune::store::SqliteStore> {
     let path = teamtune::store::resolve_path(explicit);
     Ok(teamtune::store::SqliteStore::open(&path)?)
+}
+
+/// The autotuner over `--store` (or the default store) with `--baselines`.
+pub(crate) fn tuner(store: Option<&std::path::Path>, baselines: Option<&std::path::Path>) -> CliResult<teamtune::Autotuner> {
+    let mut t = teamtune::Autotuner::new(teamtune::store::resolve_path(store));
+    if let Some(b) = baselines {
+        let b = teamtune::analysis::Baselines::from_file(b).map_err(|e| crate::exit::CliError::input(e.to_string()))?;
+        t = t.with_baselines(b);
+    }
+    Ok(t)
+}
+
+/// Writes a JSON report to `--output` (atomically) and/or stdout.
+pub(crate) fn emit_json(value: &impl serde::Serialize, output: Option<&std::path::Path>, stdout: bool) -> CliResult<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| crate::exit::CliError::failed(e.to_string()))?;
+    if let Some(path) = output {
+        teamtune::atomic_write(path, format!("{text}\n").as_bytes())
+            .map_err(|e| crate::exit::CliError::failed(format!("{}: {e}", path.display())))?;
+    }
+    if stdout {
+        println!("{text}");
+    }
+    Ok(())
+}
+
+pub(crate) fn source(args: &crate::args::SourceArgs) -> teamtune::MetricsSource {
+    match &args.metrics {
+        Some(p) => teamtune::MetricsSource::File(p.clone()),
+        None => teamtune::MetricsSource::Store,
+    }
 }

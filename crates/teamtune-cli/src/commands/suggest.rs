@@ -1,0 +1,14 @@
+//! `teamtune suggest`: ranked configuration changes for a team, as a report or JSON.
+
+use crate::args::SuggestArgs;
+use crate::exit::{CliResult, Code};
+
+pub fn run(args: &SuggestArgs) -> CliResult {
+    let tuner = super::tuner(args.source.store.as_deref(), args.source.baselines.as_deref())?;
+    let report = tuner.suggest(&args.team_id, &args.config, &super::source(&args.source))?;
+    super::emit_json(&report, args.output.as_deref(), args.json)?;
+    if !args.json {
+        crate::render::print_suggestions(&report);
+    }
+    Ok(Code::Done)
+}

@@ -1,0 +1,185 @@
+//! [`Autotuner`]: the library API of the seed's Python `PerformanceAutotuner`, for real.
+//! `analyze` and `suggest` read a team's history (a metrics file or the store); `apply`,
+//! `rollback`, `history`, `check` and `benchmark` live in their own modules and are methods
+//! here too.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use teamtune_analysis::{
+    Baselines, Insight, RunSample, Strategy, Suggestion, analyze, default_strategies, read_metrics_file,
+    samples_from_store, suggest,
+};
+use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
+use teamtune_store::{MetricsStore, RunQuery, SqliteStore};
+
+use crate::error::Error;
+
+/// Where a team's history comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsSource {
+    /// The store the autotuner was made with.
+    Store,
+    /// A metrics file: a JSON array, one object, or JSON lines (Victor's record shape).
+    File(PathBuf),
+}
+
+/// `teamtune analyze --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisReport {
+    pub team_id: String,
+    pub timestamp: String,
+    pub runs: usize,
+    pub insights: Vec<Insight>,
+}
+
+/// `teamtune suggest --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestionReport {
+    pub team_id: String,
+    pub timestamp: String,
+    pub runs: usize,
+    pub current_config: TeamConfig,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Analyses team histories, suggests changes, proves them with A/B tests, keeps them in the
+/// workflow file and rolls them back.
+///
+/// ```
+/// use teamtune::{Autotuner, MetricsSource};
+///
+/// let dir = tempfile::tempdir()?;
+/// let metrics = dir.path().join("metrics.json");
+/// std::fs::write(&metrics, r#"[
+///   {"team_id": "t", "formation": "sequential", "member_count": 5, "duration_seconds": 75, "total_tool_calls": 25},
+///   {"team_id": "t", "formation": "sequential", "member_count": 5, "duration_seconds": 80, "total_tool_calls": 28},
+///   {"team_id": "t", "formation": "sequential", "member_count": 5, "duration_seconds": 70, "total_tool_calls": 22, "success": false}
+/// ]"#)?;
+/// let tuner = Autotuner::new(dir.path().join("store.db"));
+/// let report = tuner.analyze("t", &MetricsSource::File(metrics))?;
+/// assert_eq!(report.insights[0].bottleneck, "slow_execution");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Autotuner {
+    pub(crate) store_path: PathBuf,
+    pub(crate) baselines: Baselines,
+    pub(crate) strategies: Vec<Box<dyn Strategy>>,
+}
+
+impl std::fmt::Debug for Autotuner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Autotuner").field("store_path", &self.store_path).finish()
+    }
+}
+
+pub(crate) fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+impl Autotuner {
+    pub fn new(store_path: impl Into<PathBuf>) -> Self {
+        Autotuner { store_path: store_path.into(), baselines: Baselines::default(), strategies: default_strategies() }
+    }
+
+    pub fn with_baselines(mut self, baselines: Baselines) -> Self {
+        self.baselines = baselines;
+        self
+    }
+
+    /// Replaces the strategies (e.g. to add a custom [`Strategy`]).
+    pub fn with_strategies(mut self, strategies: Vec<Box<dyn Strategy>>) -> Self {
+        self.strategies = strategies;
+        self
+    }
+
+    pub fn store_path(&self) -> &Path {
+        &self.store_path
+    }
+
+    pub fn open_store(&self) -> Result<SqliteStore, Error> {
+        Ok(SqliteStore::open(&self.store_path)?)
+    }
+
+    /// The team's recorded runs as analysis samples.
+    pub fn samples(&self, team_id: &str, source: &MetricsSource) -> Result<Vec<RunSample>, Error> {
+        match source {
+            MetricsSource::File(path) => read_metrics_file(path, Some(team_id))
+                .map_err(|e| Error::Input { path: path.clone(), message: e.to_string() }),
+            MetricsSource::Store => {
+                let store = self.open_store()?;
+                let records = store.team_runs(team_id, &RunQuery::new())?;
+                Ok(samples_from_store(&records, Some(team_id)))
+            }
+        }
+    }
+
+    fn require_runs(&self, team_id: &str, samples: &[RunSample], source: &MetricsSource) -> Result<(), Error> {
+        if !samples.is_empty() {
+            return Ok(());
+        }
+        let place = match source {
+            MetricsSource::File(p) => p.display().to_string(),
+            MetricsSource::Store => {
+                let known = self.open_store()?.team_ids()?;
+                format!(
+                    "the store {} (teams recorded: {})",
+                    self.store_path.display(),
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                )
+            }
+        };
+        Err(Error::Usage(format!("no runs of team `{team_id}` in {place}")))
+    }
+
+    pub fn analyze(&self, team_id: &str, source: &MetricsSource) -> Result<AnalysisReport, Error> {
+        let samples = self.samples(team_id, source)?;
+        self.require_runs(team_id, &samples, source)?;
+        Ok(AnalysisReport {
+            team_id: team_id.to_string(),
+            timestamp: now(),
+            runs: samples.len(),
+            insights: analyze(&samples, &self.baselines),
+        })
+    }
+
+    /// Suggestions for team `team_id` of the workflow file `config`. From the store, only
+    /// the runs of the team's current configuration count when there are any.
+    pub fn suggest(&self, team_id: &str, config: &Path, source: &MetricsSource) -> Result<SuggestionReport, Error> {
+        let file = teamtune_model::load_file(config)?;
+        let team = find_team(&file, team_id)?;
+        let samples = match source {
+            MetricsSource::Store => {
+                let store = self.open_store()?;
+                let current = store.team_runs(team_id, &RunQuery::new().config_hash(team.config_hash()))?;
+                if current.is_empty() {
+                    samples_from_store(&store.team_runs(team_id, &RunQuery::new())?, Some(team_id))
+                } else {
+                    samples_from_store(&current, Some(team_id))
+                }
+            }
+            MetricsSource::File(_) => self.samples(team_id, source)?,
+        };
+        self.require_runs(team_id, &samples, source)?;
+        let config = TeamConfig::of(team);
+        Ok(SuggestionReport {
+            team_id: team_id.to_string(),
+            timestamp: now(),
+            runs: samples.len(),
+            suggestions: suggest(&samples, &config, &self.baselines, &self.strategies),
+            current_config: config,
+        })
+    }
+}
+
+/// The team node `team_id` of a loaded file, or a usage error naming the teams it has.
+pub(crate) fn find_team<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a TeamNode, Error> {
+    file.find_team(team_id).map(|(_, t)| t).ok_or_else(|| {
+        let teams: Vec<String> = file.workflows.values().flat_map(|w| w.teams().map(|t| t.id.clone())).collect();
+        Error::Usage(format!(
+            "{} has no team node `{team_id}` (teams: {})",
+            file.path.display(),
+            if teams.is_empty() { "none".to_string() } else { teams.join(", ") }
+        ))
+    })
+}
