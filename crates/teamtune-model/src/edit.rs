@@ -577,7 +577,7 @@ fn set_key(
                 (Some(v), Some(e)) => match e.value {
                     Some((s, t)) if e.last == e.line => {
                         edits.push(Edit {
-                            start: s,
+                            start: skip_properties(doc.src, s, t),
                             end: t,
                             text: v.to_string(),
                         });
@@ -615,17 +615,19 @@ fn set_key(
             match (value, found) {
                 (Some(v), Some(i)) => {
                     let e = &f.entries[i];
-                    let (s, t) = e.value.unwrap_or((e.start, e.end));
-                    let text = if e.value.is_some() {
-                        v.to_string()
-                    } else {
-                        format!("{key}: {v}")
+                    let edit = match e.value {
+                        Some((s, t)) => Edit {
+                            start: skip_properties(doc.src, s, t),
+                            end: t,
+                            text: v.to_string(),
+                        },
+                        None => Edit {
+                            start: e.start,
+                            end: e.end,
+                            text: format!("{key}: {v}"),
+                        },
                     };
-                    edits.push(Edit {
-                        start: s,
-                        end: t,
-                        text,
-                    });
+                    edits.push(edit);
                 }
                 (Some(v), None) => {
                     let anchor = before
@@ -658,6 +660,22 @@ fn set_key(
         }
     }
     Ok(())
+}
+
+/// The start of a value after its anchor and tag (`&a !!int 5` -> `5`), so a replaced value
+/// keeps its anchor: aliases elsewhere keep resolving, and the re-parse check then reports
+/// what they changed instead of a dangling alias.
+fn skip_properties(src: &str, start: usize, end: usize) -> usize {
+    let mut s = start;
+    while s < end && matches!(src.as_bytes()[s], b'&' | b'!') {
+        let rest = &src[s..end];
+        let Some(ws) = rest.find([' ', '\t']) else {
+            return start;
+        };
+        let after = &rest[ws..];
+        s += ws + (after.len() - after.trim_start().len());
+    }
+    s
 }
 
 /// A float as YAML: whole numbers without a fraction (`120`), others in their shortest
