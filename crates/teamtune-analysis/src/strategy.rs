@@ -153,7 +153,8 @@ pub fn suggest_with(
 /// expected improvement x confidence (highest first), and keeps only the first of several
 /// suggestions that propose the same config.
 pub fn rank(mut suggestions: Vec<Suggestion>) -> Vec<Suggestion> {
-    suggestions.retain(|s| s.confidence >= MIN_CONFIDENCE);
+    // A change expected to gain nothing is not worth an A/B test.
+    suggestions.retain(|s| s.confidence >= MIN_CONFIDENCE && s.expected_improvement > 0.0);
     suggestions.sort_by(|a, b| {
         a.priority.cmp(&b.priority).then_with(|| {
             (b.expected_improvement * b.confidence)

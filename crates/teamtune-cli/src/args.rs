@@ -28,6 +28,128 @@ pub enum Command {
     Suggest(SuggestArgs),
     /// Compare two samples (JSON arrays of numbers): Welch, Mann-Whitney, bootstrap.
     Compare(CompareArgs),
+    /// Try suggestions with A/B tests and keep the ones that pass, in the workflow file.
+    Apply(ApplyArgs),
+    /// Run two workflow files and compare a team's durations with the A/B statistics.
+    Benchmark(BenchmarkArgs),
+    /// Restore the workflow file to its state before a history entry.
+    Rollback(RollbackArgs),
+    /// Auto-rollback check of the team's latest kept change.
+    Check(CheckArgs),
+    /// List a team's change history.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["interactive", "auto", "suggestion"])))]
+pub struct ApplyArgs {
+    #[arg(long)]
+    pub team_id: String,
+    /// The workflow file holding the team; changes are written into it in place.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Ask about each suggestion: y apply, n skip, v view JSON, q quit.
+    #[arg(long)]
+    pub interactive: bool,
+    /// Greedy: apply suggestions in priority order while they pass their A/B tests.
+    #[arg(long)]
+    pub auto: bool,
+    /// Suggestions written by `suggest --output`.
+    #[arg(long)]
+    pub suggestion: Option<PathBuf>,
+    /// With --suggestion: only the suggestion with this id.
+    #[arg(long, requires = "suggestion")]
+    pub pick: Option<String>,
+    /// A/B test each change before keeping it (the default).
+    #[arg(long, overrides_with = "no_ab_test")]
+    pub ab_test: bool,
+    /// Apply without an A/B test (status skipped; auto-rollback guards it).
+    #[arg(long)]
+    pub no_ab_test: bool,
+    /// Runs per side of each A/B test.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..))]
+    pub runs: u64,
+    /// Minimum improvement (percent) for a change to pass.
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    /// Write nothing; report what would be tried.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop after this many kept changes.
+    #[arg(long, default_value_t = 3)]
+    pub max_changes: usize,
+    /// Do not check later runs for regressions.
+    #[arg(long)]
+    pub no_auto_rollback: bool,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How HITL gates are answered during trial runs.
+    #[arg(long, value_enum, default_value_t = HitlArg::Approve)]
+    pub hitl: HitlArg,
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// A JSON array with one result per change tried.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchmarkArgs {
+    #[arg(long)]
+    pub before: PathBuf,
+    #[arg(long)]
+    pub after: PathBuf,
+    #[arg(long)]
+    pub team_id: Option<String>,
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..))]
+    pub runs: u64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = HitlArg::Approve)]
+    pub hitl: HitlArg,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[arg(long)]
+    pub team_id: String,
+    /// History index to undo (with every later change); negative counts from the newest.
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub index: i64,
+    /// List the history instead.
+    #[arg(long)]
+    pub list: bool,
+    /// Restore even if the file was edited since the change.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    pub team_id: String,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(long)]
+    pub team_id: String,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

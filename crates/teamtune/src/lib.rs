@@ -7,13 +7,19 @@
 //! for running a workflow many times.
 
 mod ab;
+mod apply;
 mod autotuner;
 mod batch;
+mod benchmark;
+mod history;
 mod error;
 mod fs;
 mod inputs;
 
 pub use ab::{AbOutcome, AbPlan, outcomes, run_ab};
+pub use apply::{ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet};
+pub use benchmark::BenchmarkReport;
+pub use history::{CheckReport, RollbackReport};
 pub use autotuner::{AnalysisReport, Autotuner, MetricsSource, SuggestionReport};
 pub use batch::{BatchOptions, BatchSummary, run_batch, uses_virtual_time};
 pub use error::Error;

@@ -1,7 +1,10 @@
 //! One module per command.
 
 mod analyze;
+mod apply;
+mod benchmark;
 mod compare;
+mod history;
 mod metrics;
 mod run;
 mod suggest;
@@ -18,6 +21,11 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Analyze(a) => analyze::run(&a),
         Command::Suggest(a) => suggest::run(&a),
         Command::Compare(a) => compare::run(&a),
+        Command::Apply(a) => apply::run(&a),
+        Command::Benchmark(a) => benchmark::run(&a),
+        Command::Rollback(a) => history::rollback(&a),
+        Command::Check(a) => history::check(&a),
+        Command::History(a) => history::list(&a),
     }
 }
 

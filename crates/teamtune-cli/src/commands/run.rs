@@ -69,6 +69,10 @@ pub fn run(args: &RunArgs) -> CliResult {
         store.record_runs(&pending)?;
     }
     let batch = result?;
+    if store.is_some() {
+        let teams: Vec<String> = summary.team_ids();
+        super::history::auto_check(args.store.store.as_deref(), &teams);
+    }
     if !args.json {
         summary.print(batch.virtual_time, store.is_some().then(|| teamtune::store::resolve_path(args.store.store.as_deref())));
     }

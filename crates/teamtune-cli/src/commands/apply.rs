@@ -1,0 +1,123 @@
+//! `teamtune apply`: try suggestions, A/B test them, keep the ones that pass.
+
+use std::io::IsTerminal;
+
+use teamtune::analysis::Suggestion;
+use teamtune::{ApplyMode, ApplyObserver, ApplyOptions, Choice};
+
+use crate::args::ApplyArgs;
+use crate::exit::{CliError, CliResult, Code};
+use crate::progress::Progress;
+
+struct Terminal {
+    json: bool,
+    bar: Option<Progress>,
+    shown: usize,
+}
+
+impl ApplyObserver for Terminal {
+    fn note(&mut self, message: &str) {
+        self.finish_bar();
+        eprintln!("teamtune: {message}");
+    }
+
+    fn progress(&mut self, done: u64, total: u64) {
+        let bar = self.bar.get_or_insert_with(|| Progress::new(total, "runs"));
+        bar.inc();
+        if done >= total {
+            self.finish_bar();
+        }
+    }
+
+    fn choose(&mut self, s: &Suggestion) -> Choice {
+        self.finish_bar();
+        self.shown += 1;
+        if !std::io::stdin().is_terminal() {
+            eprintln!("teamtune: --interactive needs a terminal; skipping {}", s.id);
+            return Choice::Quit;
+        }
+        anstream::eprintln!();
+        crate::render::print_suggestion_to_stderr(self.shown, s);
+        loop {
+            let answer: String = dialoguer::Input::new()
+                .with_prompt("apply? [y]es / [n]o / [v]iew JSON / [q]uit")
+                .interact_text_on(&dialoguer::console::Term::stderr())
+                .unwrap_or_else(|_| "q".to_string());
+            match answer.trim() {
+                "y" | "yes" => return Choice::Apply,
+                "n" | "no" => return Choice::Skip,
+                "q" | "quit" => return Choice::Quit,
+                "v" | "view" => eprintln!("{}", serde_json::to_string_pretty(s).unwrap_or_default()),
+                _ => eprintln!("answer y, n, v or q"),
+            }
+        }
+    }
+}
+
+impl Terminal {
+    fn finish_bar(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish();
+        }
+        let _ = self.json;
+    }
+}
+
+fn suggestions_from(path: &std::path::Path, pick: Option<&str>) -> CliResult<Vec<Suggestion>> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::input(format!("{}:{}:{}: {e}", path.display(), e.line(), e.column())))?;
+    let list = match v.get("suggestions") {
+        Some(s) => s.clone(),
+        None if v.is_array() => v,
+        None => serde_json::Value::Array(vec![v]),
+    };
+    let all: Vec<Suggestion> = serde_json::from_value(list)
+        .map_err(|e| CliError::input(format!("{}: not a suggestion report from `teamtune suggest --output`: {e}", path.display())))?;
+    match pick {
+        None => Ok(all),
+        Some(id) => {
+            let found: Vec<Suggestion> = all.iter().filter(|s| s.id == id).cloned().collect();
+            if found.is_empty() {
+                let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+                return Err(CliError::input(format!("{}: no suggestion `{id}` (ids: {})", path.display(), ids.join(", "))));
+            }
+            Ok(found)
+        }
+    }
+}
+
+pub fn run(args: &ApplyArgs) -> CliResult {
+    let mode = if args.interactive {
+        ApplyMode::Interactive
+    } else if args.auto {
+        ApplyMode::Auto
+    } else if let Some(path) = &args.suggestion {
+        ApplyMode::Suggestions(suggestions_from(path, args.pick.as_deref())?)
+    } else {
+        return Err(CliError::input("pick one of --interactive, --auto, --suggestion FILE"));
+    };
+    if !(args.threshold.is_finite() && args.threshold >= 0.0) {
+        return Err(CliError::input(format!("--threshold {} must be a percentage >= 0", args.threshold)));
+    }
+    let tuner = super::tuner(args.store.store.as_deref(), None)?;
+    let mut opts = ApplyOptions::new(&args.team_id, &args.config, mode);
+    opts.ab_test = !args.no_ab_test;
+    opts.runs = args.runs;
+    opts.threshold_percent = args.threshold;
+    opts.dry_run = args.dry_run;
+    opts.max_changes = args.max_changes;
+    opts.auto_rollback = !args.no_auto_rollback;
+    opts.seed = args.seed;
+    opts.hitl = super::run::policy(args.hitl);
+    let mut term = Terminal { json: args.json, bar: None, shown: 0 };
+    let results = tuner.apply(&opts, &mut term)?;
+    term.finish_bar();
+    if args.json {
+        super::emit_json(&results, None, true)?;
+    } else {
+        crate::render::print_apply_results(&results);
+    }
+    let applied = results.iter().any(|r| r.success);
+    Ok(if applied { Code::Done } else { Code::NotSucceeded })
+}

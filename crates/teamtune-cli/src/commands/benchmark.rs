@@ -1,0 +1,27 @@
+//! `teamtune benchmark --before A --after B`.
+
+use crate::args::BenchmarkArgs;
+use crate::exit::{CliResult, Code};
+use crate::progress::Progress;
+
+pub fn run(args: &BenchmarkArgs) -> CliResult {
+    let tuner = super::tuner(args.store.store.as_deref(), None)?;
+    let bar = Progress::new(args.runs * 2, "runs");
+    let mut progress = |_d: u64, _t: u64| bar.inc();
+    let report = tuner.benchmark(
+        &args.before,
+        &args.after,
+        args.team_id.as_deref(),
+        args.runs,
+        args.seed,
+        super::run::policy(args.hitl),
+        &mut progress,
+    )?;
+    bar.finish();
+    if args.json {
+        super::emit_json(&report, None, true)?;
+    } else {
+        crate::render::print_benchmark(&report);
+    }
+    Ok(Code::Done)
+}

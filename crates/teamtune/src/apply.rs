@@ -1,0 +1,387 @@
+//! Applying suggestions: each candidate configuration is A/B tested against the current one
+//! (unless told not to), and a change that passes is written into the user's workflow file in
+//! place. The write is crash-safe: a `pending` history entry holding the whole previous file
+//! is committed first, the file is replaced atomically, then the entry is marked `kept`. If
+//! the process dies between the steps, [`reconcile`](crate::history) later finds the file as
+//! either the old or the new text and settles the entry to match.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+use teamtune_analysis::{
+    Comparison, DecisionRules, Guardrail, MetricsSnapshot, RunSample, Suggestion, apply_suggestion,
+    samples_from_store, suggest,
+};
+use teamtune_engine::{Engine, HitlPolicy};
+use teamtune_model::{TeamConfig, Workflow, apply_team_config, load_file};
+use teamtune_store::{HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry, RunQuery, SqliteStore};
+
+use crate::ab::{AbPlan, run_ab};
+use crate::autotuner::{Autotuner, find_team};
+use crate::batch::{BatchOptions, run_batch};
+use crate::error::Error;
+
+/// Which suggestions to try.
+#[derive(Debug, Clone)]
+pub enum ApplyMode {
+    /// Ask the observer about each suggestion.
+    Interactive,
+    /// Greedy: in priority order, each tested against the current best, until none passes or
+    /// `max_changes` are kept; suggestions are recomputed after each kept change.
+    Auto,
+    /// These suggestions, in this order (e.g. from `suggest --output`).
+    Suggestions(Vec<Suggestion>),
+}
+
+/// An observer's answer for one suggestion in interactive mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Apply,
+    Skip,
+    Quit,
+}
+
+/// A step of the write sequence, for failure-injection tests.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    AfterHistory,
+    AfterWrite,
+}
+
+/// Receives what `apply` has to say, and answers interactive questions.
+pub trait ApplyObserver {
+    fn note(&mut self, _message: &str) {}
+    fn progress(&mut self, _done: u64, _total: u64) {}
+    fn choose(&mut self, _suggestion: &Suggestion) -> Choice {
+        Choice::Apply
+    }
+}
+
+/// An observer that says nothing and applies everything it is asked about.
+#[derive(Debug, Default)]
+pub struct Quiet;
+impl ApplyObserver for Quiet {}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub team_id: String,
+    pub config: PathBuf,
+    pub mode: ApplyMode,
+    pub ab_test: bool,
+    pub runs: u64,
+    pub threshold_percent: f64,
+    pub dry_run: bool,
+    pub max_changes: usize,
+    pub auto_rollback: bool,
+    /// Runs after a kept change that the auto-rollback check compares.
+    pub auto_rollback_runs: u64,
+    pub seed: u64,
+    pub hitl: HitlPolicy,
+    pub inputs: IndexMap<String, Json>,
+    #[doc(hidden)]
+    pub fail_at: Option<FailPoint>,
+}
+
+impl ApplyOptions {
+    pub fn new(team_id: impl Into<String>, config: impl Into<PathBuf>, mode: ApplyMode) -> Self {
+        ApplyOptions {
+            team_id: team_id.into(),
+            config: config.into(),
+            mode,
+            ab_test: true,
+            runs: 10,
+            threshold_percent: 5.0,
+            dry_run: false,
+            max_changes: 3,
+            auto_rollback: true,
+            auto_rollback_runs: 10,
+            seed: 0,
+            hitl: HitlPolicy::Approve,
+            inputs: IndexMap::new(),
+            fail_at: None,
+        }
+    }
+}
+
+/// One change tried: the Victor `OptimizationResult`, with the real statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizationResult {
+    pub success: bool,
+    pub team_id: String,
+    pub optimization: Suggestion,
+    pub before_metrics: Option<MetricsSnapshot>,
+    pub after_metrics: Option<MetricsSnapshot>,
+    pub improvement_percentage: Option<f64>,
+    /// passed | failed | inconclusive | skipped | dry_run
+    pub validation_status: String,
+    pub reason: String,
+    pub statistics: Option<Comparison>,
+    pub guardrails: Vec<Guardrail>,
+    /// The configuration to return to: the team as it was before this change.
+    pub rollback_config: TeamConfig,
+    pub suggested_config: TeamConfig,
+    pub history_id: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl Autotuner {
+    /// Tries suggestions for a team and keeps the ones that prove themselves.
+    pub fn apply(&self, opts: &ApplyOptions, observer: &mut dyn ApplyObserver) -> Result<Vec<OptimizationResult>, Error> {
+        let mut store = self.open_store()?;
+        crate::history::reconcile(&mut store, &opts.team_id)?;
+        let file = load_file(&opts.config)?;
+        let team = find_team(&file, &opts.team_id)?.clone();
+        let (workflow, _) = file.find_team(&opts.team_id).ok_or_else(|| Error::Usage("team vanished".into()))?;
+        let mut state = Current {
+            text: file.source.clone(),
+            workflow: workflow.clone(),
+            config: TeamConfig::of(&team),
+            hash: team.config_hash(),
+        };
+        let label = opts.config.display().to_string();
+
+        let mut queue: Vec<Suggestion> = match &opts.mode {
+            ApplyMode::Suggestions(list) => list.clone(),
+            _ => {
+                let samples = self.history_of(&mut store, opts, &state, &label, observer)?;
+                suggest(&samples, &state.config, &self.baselines, &self.strategies)
+            }
+        };
+        if queue.is_empty() {
+            observer.note("no suggestions for this team: nothing to apply");
+        }
+        let mut tried = std::collections::HashSet::new();
+        let mut results = Vec::new();
+        let mut kept = 0;
+        while let Some(s) = (!queue.is_empty()).then(|| queue.remove(0)) {
+            if kept >= opts.max_changes {
+                break;
+            }
+            if !tried.insert(s.id.clone()) {
+                continue;
+            }
+            if matches!(opts.mode, ApplyMode::Interactive) {
+                match observer.choose(&s) {
+                    Choice::Apply => {}
+                    Choice::Skip => continue,
+                    Choice::Quit => break,
+                }
+            }
+            let result = self.try_one(&mut store, opts, &mut state, &s, &label, observer)?;
+            let applied = result.success && result.history_id.is_some();
+            results.push(result);
+            if applied {
+                kept += 1;
+                if matches!(opts.mode, ApplyMode::Auto) {
+                    // The candidate runs of the kept change are the new configuration's history.
+                    let records = store.team_runs(&opts.team_id, &RunQuery::new().config_hash(state.hash.clone()))?;
+                    let samples = samples_from_store(&records, Some(&opts.team_id));
+                    queue = suggest(&samples, &state.config, &self.baselines, &self.strategies)
+                        .into_iter()
+                        .filter(|n| !tried.contains(&n.id))
+                        .collect();
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    /// The team's recorded runs under its current configuration; runs the baseline first
+    /// when there are too few to analyse.
+    fn history_of(
+        &self,
+        store: &mut SqliteStore,
+        opts: &ApplyOptions,
+        state: &Current,
+        label: &str,
+        observer: &mut dyn ApplyObserver,
+    ) -> Result<Vec<RunSample>, Error> {
+        let query = RunQuery::new().config_hash(state.hash.clone());
+        let mut records = store.team_runs(&opts.team_id, &query)?;
+        if records.len() < 3 {
+            let runs = opts.runs.max(10);
+            observer.note(&format!(
+                "no recorded history of team `{}` in its current configuration: running the baseline {runs} times first",
+                opts.team_id
+            ));
+            let engine = Engine::from_workflow(state.workflow.clone(), label.to_string())?;
+            let batch = BatchOptions {
+                runs,
+                seed: opts.seed ^ 0xba5e,
+                inputs: opts.inputs.clone(),
+                hitl: opts.hitl,
+                ..BatchOptions::default()
+            };
+            let mut pending = Vec::new();
+            run_batch(&engine, &batch, |r| -> Result<(), Error> {
+                pending.push(r);
+                observer.progress(pending.len() as u64, runs);
+                Ok(())
+            })?;
+            store.record_runs(&pending)?;
+            records = store.team_runs(&opts.team_id, &query)?;
+        }
+        Ok(samples_from_store(&records, Some(&opts.team_id)))
+    }
+
+    fn try_one(
+        &self,
+        store: &mut SqliteStore,
+        opts: &ApplyOptions,
+        state: &mut Current,
+        s: &Suggestion,
+        label: &str,
+        observer: &mut dyn ApplyObserver,
+    ) -> Result<OptimizationResult, Error> {
+        let mut result = OptimizationResult {
+            success: false,
+            team_id: opts.team_id.clone(),
+            optimization: s.clone(),
+            before_metrics: None,
+            after_metrics: None,
+            improvement_percentage: None,
+            validation_status: "failed".into(),
+            reason: String::new(),
+            statistics: None,
+            guardrails: Vec::new(),
+            rollback_config: state.config.clone(),
+            suggested_config: state.config.clone(),
+            history_id: None,
+            error: None,
+        };
+        let candidate_cfg = match apply_suggestion(&state.config, s) {
+            Ok(c) => c,
+            Err(e) => {
+                result.error = Some(e.to_string());
+                result.reason = "the suggestion does not apply to this team".into();
+                return Ok(result);
+            }
+        };
+        result.suggested_config = candidate_cfg.clone();
+        if candidate_cfg == state.config {
+            result.validation_status = "inconclusive".into();
+            result.reason = "the suggestion changes nothing in the current configuration".into();
+            return Ok(result);
+        }
+        let candidate_wf = match state.workflow.with_team_config(&opts.team_id, &candidate_cfg) {
+            Ok(w) => w,
+            Err(e) => {
+                result.error = Some(e);
+                return Ok(result);
+            }
+        };
+        if opts.dry_run {
+            result.success = true;
+            result.validation_status = "dry_run".into();
+            result.reason = "dry run: nothing was run or written".into();
+            return Ok(result);
+        }
+        if opts.ab_test {
+            observer.note(&format!("A/B test of {}: {} runs per side", s.id, opts.runs));
+            let baseline = Engine::from_workflow(state.workflow.clone(), label.to_string())?;
+            let candidate = Engine::from_workflow(candidate_wf.clone(), label.to_string())?;
+            let plan = AbPlan {
+                team_id: opts.team_id.clone(),
+                runs: opts.runs,
+                seed: opts.seed,
+                hitl: opts.hitl,
+                inputs: opts.inputs.clone(),
+                rules: DecisionRules { threshold_percent: opts.threshold_percent, ..DecisionRules::default() },
+            };
+            let mut progress = |d, t| observer.progress(d, t);
+            let ab = run_ab(&baseline, &candidate, &plan, Some(store as &mut dyn MetricsStore), &mut progress)?;
+            let d = ab.decision;
+            result.validation_status = d.status.as_str().to_string();
+            result.reason = d.reason.clone();
+            result.improvement_percentage = Some(d.improvement_percentage);
+            result.statistics = Some(d.statistics.clone());
+            result.guardrails = d.guardrails.clone();
+            result.before_metrics = Some(d.before.clone());
+            result.after_metrics = Some(d.after.clone());
+            if d.status != teamtune_analysis::AbStatus::Passed {
+                return Ok(result);
+            }
+        } else {
+            result.validation_status = "skipped".into();
+            result.reason = "A/B test disabled: applied directly, guarded by auto-rollback".into();
+        }
+        let new_hash = candidate_wf.team(&opts.team_id).map(|t| t.config_hash()).unwrap_or_default();
+        let id = self.write_change(store, opts, state, &candidate_cfg, &new_hash, &result)?;
+        result.history_id = Some(id);
+        result.success = true;
+        state.text = std::fs::read_to_string(&opts.config)
+            .map_err(|e| Error::Input { path: opts.config.clone(), message: e.to_string() })?;
+        state.workflow = candidate_wf;
+        state.config = candidate_cfg;
+        state.hash = new_hash;
+        Ok(result)
+    }
+
+    /// history entry (pending) -> atomic file write -> entry kept.
+    fn write_change(
+        &self,
+        store: &mut SqliteStore,
+        opts: &ApplyOptions,
+        state: &Current,
+        new_cfg: &TeamConfig,
+        new_hash: &str,
+        result: &OptimizationResult,
+    ) -> Result<i64, Error> {
+        let path = &opts.config;
+        let new_text = apply_team_config(&state.text, path, &opts.team_id, new_cfg)
+            .map_err(|e| Error::Usage(format!("{}: cannot write the change: {e}", path.display())))?;
+        let on_disk = std::fs::read_to_string(path).map_err(|e| Error::Input { path: path.clone(), message: e.to_string() })?;
+        if on_disk != state.text {
+            return Err(Error::Usage(format!(
+                "{} changed while the A/B test ran; not writing over it (run apply again)",
+                path.display()
+            )));
+        }
+        let apply_seq = store.latest_seq(&opts.team_id)?;
+        let entry = store.add_history(&NewHistoryEntry {
+            team_id: opts.team_id.clone(),
+            kind: HistoryKind::Apply,
+            file_path: absolute(path),
+            previous_content: state.text.clone(),
+            new_content: new_text.clone(),
+            suggestion: serde_json::to_value(&result.optimization).ok(),
+            result: Some(json!({
+                "validation_status": result.validation_status,
+                "improvement_percentage": result.improvement_percentage,
+                "old_config_hash": state.hash,
+                "new_config_hash": new_hash,
+                "apply_seq": apply_seq,
+                "auto_rollback": opts.auto_rollback,
+                "auto_rollback_runs": opts.auto_rollback_runs,
+                "threshold_percent": opts.threshold_percent,
+            })),
+            status: HistoryStatus::Pending,
+            pre_change_seq: apply_seq,
+            note: Some(result.optimization.description.clone()),
+        })?;
+        if opts.fail_at == Some(FailPoint::AfterHistory) {
+            return Err(Error::Usage("injected failure after the history entry".into()));
+        }
+        crate::atomic_write(path, new_text.as_bytes())?;
+        if opts.fail_at == Some(FailPoint::AfterWrite) {
+            return Err(Error::Usage("injected failure after the file write".into()));
+        }
+        store.set_history_status(entry.id, &HistoryStatus::Kept, None)?;
+        Ok(entry.id)
+    }
+}
+
+/// The configuration in effect while applying.
+struct Current {
+    text: String,
+    workflow: Workflow,
+    config: TeamConfig,
+    hash: String,
+}
+
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
