@@ -153,8 +153,7 @@ pub fn suggest_with(
 /// expected improvement x confidence (highest first), and keeps only the first of several
 /// suggestions that propose the same config.
 pub fn rank(mut suggestions: Vec<Suggestion>) -> Vec<Suggestion> {
-    // A change expected to gain nothing is not worth an A/B test.
-    suggestions.retain(|s| s.confidence >= MIN_CONFIDENCE && s.expected_improvement > 0.0);
+    suggestions.retain(|s| s.confidence >= MIN_CONFIDENCE);
     suggestions.sort_by(|a, b| {
         a.priority.cmp(&b.priority).then_with(|| {
             (b.expected_improvement * b.confidence)

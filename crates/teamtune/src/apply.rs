@@ -163,6 +163,10 @@ impl Autotuner {
             if !tried.insert(s.id.clone()) {
                 continue;
             }
+            if matches!(opts.mode, ApplyMode::Auto) && s.expected_improvement <= 0.0 {
+                // Expected to gain nothing: not worth the trial runs of an A/B test.
+                continue;
+            }
             if matches!(opts.mode, ApplyMode::Interactive) {
                 match observer.choose(&s) {
                     Choice::Apply => {}
