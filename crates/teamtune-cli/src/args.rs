@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "teamtune", version, about = "Run agent-team workflows, find their bottlenecks, prove better configurations")]
+#[command(
+    name = "teamtune",
+    version,
+    about = "Run agent-team workflows, find their bottlenecks, prove better configurations"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

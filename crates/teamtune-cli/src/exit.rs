@@ -24,11 +24,17 @@ pub struct CliError {
 
 impl CliError {
     pub fn input(message: impl Into<String>) -> Self {
-        CliError { code: Code::BadInput, message: message.into() }
+        CliError {
+            code: Code::BadInput,
+            message: message.into(),
+        }
     }
 
     pub fn failed(message: impl Into<String>) -> Self {
-        CliError { code: Code::NotSucceeded, message: message.into() }
+        CliError {
+            code: Code::NotSucceeded,
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> Code {
@@ -42,7 +48,11 @@ impl CliError {
 
 impl From<teamtune::Error> for CliError {
     fn from(e: teamtune::Error) -> Self {
-        if e.is_user_error() { CliError::input(e.to_string()) } else { CliError::failed(e.to_string()) }
+        if e.is_user_error() {
+            CliError::input(e.to_string())
+        } else {
+            CliError::failed(e.to_string())
+        }
     }
 }
 

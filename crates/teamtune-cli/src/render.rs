@@ -8,13 +8,20 @@ use teamtune::model::WorkflowRunRecord;
 
 pub fn print_run(r: &WorkflowRunRecord) {
     let status = if r.success { "ok" } else { "FAILED" };
-    println!("run {} {status} in {:.2}s (seed {})", r.run_id, r.duration_seconds, r.seed);
+    println!(
+        "run {} {status} in {:.2}s (seed {})",
+        r.run_id, r.duration_seconds, r.seed
+    );
     if let Some(e) = &r.error {
         println!("  error: {e}");
     }
     for t in &r.team_runs {
         let st = if t.success { "ok" } else { "failed" };
-        let err = t.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+        let err = t
+            .error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
         println!(
             "  team {} [{}, {} members]: {st}{err} in {:.2}s, {} tool calls",
             t.team_id, t.formation, t.member_count, t.duration_seconds, t.total_tool_calls
@@ -78,7 +85,16 @@ impl RunSummary {
         if !self.teams.is_empty() {
             let mut table = Table::new();
             table.load_style(UTF8_FULL_CONDENSED);
-            table.set_header(["team", "formation", "members", "runs", "success", "mean s", "p95 s", "tool calls/run"]);
+            table.set_header([
+                "team",
+                "formation",
+                "members",
+                "runs",
+                "success",
+                "mean s",
+                "p95 s",
+                "tool calls/run",
+            ]);
             for (id, a) in &self.teams {
                 let n = a.durations.len() as f64;
                 table.add_row([
@@ -101,7 +117,11 @@ impl RunSummary {
 }
 
 fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 
 /// Nearest-rank 95th percentile, for display.
@@ -143,14 +163,23 @@ fn banner(title: &str) {
 }
 
 pub fn print_analysis(r: &teamtune::AnalysisReport) {
-    banner(&format!("teamtune analyze: team {} ({} runs)", r.team_id, r.runs));
+    banner(&format!(
+        "teamtune analyze: team {} ({} runs)",
+        r.team_id, r.runs
+    ));
     if r.insights.is_empty() {
         anstream::println!("No bottlenecks found.");
         return;
     }
     for (i, ins) in r.insights.iter().enumerate() {
         let c = severity_colour(ins.severity);
-        anstream::println!("{:>2}. {BOLD}{}{RESET}  {c}{} {:.2}/1.0{RESET}", i + 1, ins.bottleneck, bar(ins.severity), ins.severity);
+        anstream::println!(
+            "{:>2}. {BOLD}{}{RESET}  {c}{} {:.2}/1.0{RESET}",
+            i + 1,
+            ins.bottleneck,
+            bar(ins.severity),
+            ins.severity
+        );
         anstream::println!(
             "    current {} vs baseline {}  {DIM}(impact {:.2}; {}){RESET}",
             num(ins.current_value),
@@ -163,13 +192,22 @@ pub fn print_analysis(r: &teamtune::AnalysisReport) {
 }
 
 fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e12 { format!("{v:.0}") } else { format!("{v:.2}") }
+    if v.fract() == 0.0 && v.abs() < 1e12 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 pub fn print_suggestions(r: &teamtune::SuggestionReport) {
-    banner(&format!("teamtune suggest: team {} ({} runs)", r.team_id, r.runs));
+    banner(&format!(
+        "teamtune suggest: team {} ({} runs)",
+        r.team_id, r.runs
+    ));
     if r.suggestions.is_empty() {
-        anstream::println!("No suggestions: nothing in the history points at a better configuration.");
+        anstream::println!(
+            "No suggestions: nothing in the history points at a better configuration."
+        );
         return;
     }
     for (i, s) in r.suggestions.iter().enumerate() {
@@ -178,21 +216,36 @@ pub fn print_suggestions(r: &teamtune::SuggestionReport) {
 }
 
 pub fn print_suggestion(n: usize, s: &teamtune::analysis::Suggestion) {
-    let p = serde_json::to_value(s.priority).ok().and_then(|v| v.as_str().map(str::to_uppercase)).unwrap_or_default();
+    let p = serde_json::to_value(s.priority)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_uppercase))
+        .unwrap_or_default();
     let c = match p.as_str() {
         "CRITICAL" => RED,
         "HIGH" => YELLOW,
         _ => GREEN,
     };
-    anstream::println!("{n:>2}. {c}[{p}]{RESET} {BOLD}{}{RESET}  {DIM}id {}{RESET}", s.kind.as_str(), s.id);
+    anstream::println!(
+        "{n:>2}. {c}[{p}]{RESET} {BOLD}{}{RESET}  {DIM}id {}{RESET}",
+        s.kind.as_str(),
+        s.id
+    );
     anstream::println!("    {}", s.description);
-    let how = s.metadata.get("estimate").and_then(|v| v.as_str()).unwrap_or("");
+    let how = s
+        .metadata
+        .get("estimate")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     anstream::println!(
         "    expected improvement {:.1}%  confidence {:.2}  risk {:.2}  {DIM}{}{RESET}",
         s.expected_improvement,
         s.confidence,
         s.risk_level,
-        if how.is_empty() { String::new() } else { format!("(estimate: {how})") }
+        if how.is_empty() {
+            String::new()
+        } else {
+            format!("(estimate: {how})")
+        }
     );
     for line in changes(&s.current_config, &s.suggested_config) {
         anstream::println!("    {line}");
@@ -200,19 +253,33 @@ pub fn print_suggestion(n: usize, s: &teamtune::analysis::Suggestion) {
 }
 
 /// `key: old -> new` lines, members compared by id.
-pub fn changes(current: &serde_json::Map<String, serde_json::Value>, suggested: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+pub fn changes(
+    current: &serde_json::Map<String, serde_json::Value>,
+    suggested: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let show = |v: Option<&serde_json::Value>| v.map_or("(unset)".to_string(), |v| v.to_string().trim_matches('"').to_string());
+    let show = |v: Option<&serde_json::Value>| {
+        v.map_or("(unset)".to_string(), |v| {
+            v.to_string().trim_matches('"').to_string()
+        })
+    };
     for (k, new) in suggested {
         if k == "members" {
             let ids = |v: Option<&serde_json::Value>| -> Vec<(String, serde_json::Value)> {
                 v.and_then(|v| v.as_array())
-                    .map(|a| a.iter().map(|m| (m["id"].as_str().unwrap_or("").to_string(), m.clone())).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|m| (m["id"].as_str().unwrap_or("").to_string(), m.clone()))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let old = ids(current.get("members"));
             let new = ids(Some(new));
-            for (id, _) in old.iter().filter(|(id, _)| !new.iter().any(|(n, _)| n == id)) {
+            for (id, _) in old
+                .iter()
+                .filter(|(id, _)| !new.iter().any(|(n, _)| n == id))
+            {
                 out.push(format!("members: - {id}"));
             }
             for (id, m) in &new {
@@ -221,7 +288,11 @@ pub fn changes(current: &serde_json::Map<String, serde_json::Value>, suggested: 
                     Some((_, om)) => {
                         for key in ["tool_budget", "timeout_seconds", "is_manager"] {
                             if om.get(key) != m.get(key) {
-                                out.push(format!("members.{id}.{key}: {} -> {}", show(om.get(key)), show(m.get(key))));
+                                out.push(format!(
+                                    "members.{id}.{key}: {} -> {}",
+                                    show(om.get(key)),
+                                    show(m.get(key))
+                                ));
                             }
                         }
                     }
@@ -231,16 +302,30 @@ pub fn changes(current: &serde_json::Map<String, serde_json::Value>, suggested: 
                 out.push(format!("member count: {} -> {}", old.len(), new.len()));
             }
         } else {
-            out.push(format!("{k}: {} -> {}", show(current.get(k)), show(Some(new))));
+            out.push(format!(
+                "{k}: {} -> {}",
+                show(current.get(k)),
+                show(Some(new))
+            ));
         }
     }
     out
 }
 
 pub fn print_suggestion_to_stderr(n: usize, s: &teamtune::analysis::Suggestion) {
-    anstream::eprintln!("{n:>2}. [{:?}] {}  id {}", s.priority, s.kind.as_str(), s.id);
+    anstream::eprintln!(
+        "{n:>2}. [{:?}] {}  id {}",
+        s.priority,
+        s.kind.as_str(),
+        s.id
+    );
     anstream::eprintln!("    {}", s.description);
-    anstream::eprintln!("    expected improvement {:.1}%  confidence {:.2}  risk {:.2}", s.expected_improvement, s.confidence, s.risk_level);
+    anstream::eprintln!(
+        "    expected improvement {:.1}%  confidence {:.2}  risk {:.2}",
+        s.expected_improvement,
+        s.confidence,
+        s.risk_level
+    );
     for line in changes(&s.current_config, &s.suggested_config) {
         anstream::eprintln!("    {line}");
     }
@@ -258,27 +343,51 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             (true, _) => (GREEN, "KEPT"),
             (false, _) => (RED, "NOT APPLIED"),
         };
-        anstream::println!("{:>2}. {c}{BOLD}{word}{RESET} {} ({})", i + 1, r.optimization.id, r.validation_status);
+        anstream::println!(
+            "{:>2}. {c}{BOLD}{word}{RESET} {} ({})",
+            i + 1,
+            r.optimization.id,
+            r.validation_status
+        );
         anstream::println!("    {}", r.optimization.description);
         if let Some(imp) = r.improvement_percentage {
-            anstream::println!("    measured improvement {imp:.1}% (expected {:.1}%)", r.optimization.expected_improvement);
+            anstream::println!(
+                "    measured improvement {imp:.1}% (expected {:.1}%)",
+                r.optimization.expected_improvement
+            );
         }
         if let (Some(b), Some(a)) = (&r.before_metrics, &r.after_metrics) {
             anstream::println!(
                 "    before: mean {:.2}s p95 {:.2}s success {:.0}%   after: mean {:.2}s p95 {:.2}s success {:.0}%",
-                b.mean_duration_seconds, b.p95_duration_seconds, b.success_rate * 100.0,
-                a.mean_duration_seconds, a.p95_duration_seconds, a.success_rate * 100.0
+                b.mean_duration_seconds,
+                b.p95_duration_seconds,
+                b.success_rate * 100.0,
+                a.mean_duration_seconds,
+                a.p95_duration_seconds,
+                a.success_rate * 100.0
             );
         }
         if let Some(s) = &r.statistics {
             anstream::println!(
                 "    Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI [{:.1}%, {:.1}%]",
-                s.welch.p_value, s.mann_whitney.p_value, s.bootstrap.ci_low, s.bootstrap.ci_high
+                s.welch.p_value,
+                s.mann_whitney.p_value,
+                s.bootstrap.ci_low,
+                s.bootstrap.ci_high
             );
         }
         for g in &r.guardrails {
-            let mark = if g.held { format!("{GREEN}held{RESET}") } else { format!("{RED}BROKEN{RESET}") };
-            anstream::println!("    guardrail {}: {:.2} (limit {:.2}) {mark}", g.name, g.value, g.limit);
+            let mark = if g.held {
+                format!("{GREEN}held{RESET}")
+            } else {
+                format!("{RED}BROKEN{RESET}")
+            };
+            anstream::println!(
+                "    guardrail {}: {:.2} (limit {:.2}) {mark}",
+                g.name,
+                g.value,
+                g.limit
+            );
         }
         if !r.reason.is_empty() {
             anstream::println!("    {DIM}{}{RESET}", r.reason);
@@ -287,24 +396,58 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             anstream::println!("    {RED}error: {e}{RESET}");
         }
         if let Some(id) = r.history_id {
-            anstream::println!("    written to the workflow file; history id {id} (teamtune rollback to undo)");
+            anstream::println!(
+                "    written to the workflow file; history id {id} (teamtune rollback to undo)"
+            );
         }
     }
 }
 
 pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
-    banner(&format!("teamtune benchmark: team {} ({} runs per side)", r.team_id, r.runs));
+    banner(&format!(
+        "teamtune benchmark: team {} ({} runs per side)",
+        r.team_id, r.runs
+    ));
     let d = &r.decision;
-    anstream::println!("before {}: mean {:.2}s p95 {:.2}s success {:.0}%", r.before, d.before.mean_duration_seconds, d.before.p95_duration_seconds, d.before.success_rate * 100.0);
-    anstream::println!("after  {}: mean {:.2}s p95 {:.2}s success {:.0}%", r.after, d.after.mean_duration_seconds, d.after.p95_duration_seconds, d.after.success_rate * 100.0);
-    anstream::println!("improvement {:.2}%  -> {BOLD}{}{RESET} ({})", r.improvement_percentage, r.status, d.reason);
+    anstream::println!(
+        "before {}: mean {:.2}s p95 {:.2}s success {:.0}%",
+        r.before,
+        d.before.mean_duration_seconds,
+        d.before.p95_duration_seconds,
+        d.before.success_rate * 100.0
+    );
+    anstream::println!(
+        "after  {}: mean {:.2}s p95 {:.2}s success {:.0}%",
+        r.after,
+        d.after.mean_duration_seconds,
+        d.after.p95_duration_seconds,
+        d.after.success_rate * 100.0
+    );
+    anstream::println!(
+        "improvement {:.2}%  -> {BOLD}{}{RESET} ({})",
+        r.improvement_percentage,
+        r.status,
+        d.reason
+    );
     let s = &d.statistics;
     anstream::println!(
         "Welch t {:.3} df {:.1} p {:.4}; Mann-Whitney U {:.1} p {:.4}; bootstrap 95% CI [{:.2}%, {:.2}%]",
-        s.welch.t, s.welch.df, s.welch.p_value, s.mann_whitney.u, s.mann_whitney.p_value, s.bootstrap.ci_low, s.bootstrap.ci_high
+        s.welch.t,
+        s.welch.df,
+        s.welch.p_value,
+        s.mann_whitney.u,
+        s.mann_whitney.p_value,
+        s.bootstrap.ci_low,
+        s.bootstrap.ci_high
     );
     for g in &d.guardrails {
-        anstream::println!("guardrail {}: {:.2} (limit {:.2}) {}", g.name, g.value, g.limit, if g.held { "held" } else { "BROKEN" });
+        anstream::println!(
+            "guardrail {}: {:.2} (limit {:.2}) {}",
+            g.name,
+            g.value,
+            g.limit,
+            if g.held { "held" } else { "BROKEN" }
+        );
     }
 }
 
@@ -329,12 +472,26 @@ pub fn print_history(team_id: &str, entries: &[teamtune::store::HistoryEntry]) {
 
 pub fn print_check(r: &teamtune::CheckReport) {
     if r.status == "rolled_back" || r.status == "regressed" {
-        anstream::eprintln!("{RED}{BOLD}!!! AUTO-ROLLBACK: team {} (history entry {}) !!!{RESET}", r.team_id, r.history_index);
+        anstream::eprintln!(
+            "{RED}{BOLD}!!! AUTO-ROLLBACK: team {} (history entry {}) !!!{RESET}",
+            r.team_id,
+            r.history_index
+        );
         anstream::eprintln!("{RED}{}{RESET}", r.message);
         if let Some(rb) = &r.rollback {
-            anstream::eprintln!("{RED}restored {} to its state before entry {}{RESET}", rb.file, rb.restored_before_index);
+            anstream::eprintln!(
+                "{RED}restored {} to its state before entry {}{RESET}",
+                rb.file,
+                rb.restored_before_index
+            );
         }
     } else {
-        anstream::println!("team {} entry {}: {} ({})", r.team_id, r.history_index, r.status, r.message);
+        anstream::println!(
+            "team {} entry {}: {} ({})",
+            r.team_id,
+            r.history_index,
+            r.status,
+            r.message
+        );
     }
 }

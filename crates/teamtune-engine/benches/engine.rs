@@ -14,9 +14,13 @@ use teamtune_engine::{Engine, RunOptions, run_seed};
 use teamtune_model::load_str;
 
 fn chain(n: usize) -> String {
-    let mut y = String::from("workflows:\n  chain:\n    nodes:\n      - id: n0\n        type: transform\n        transform: {x: 0}\n");
+    let mut y = String::from(
+        "workflows:\n  chain:\n    nodes:\n      - id: n0\n        type: transform\n        transform: {x: 0}\n",
+    );
     for i in 1..n {
-        y.push_str(&format!("      - id: n{i}\n        type: transform\n        transform: |\n          x = x + 1\n"));
+        y.push_str(&format!(
+            "      - id: n{i}\n        type: transform\n        transform: |\n          x = x + 1\n"
+        ));
     }
     y.push_str("    max_iterations: 100000\n");
     y
@@ -40,7 +44,10 @@ fn time_runs(engine: &Engine, runs: u64) -> f64 {
         let start = Instant::now();
         rt.block_on(async {
             for i in 0..runs {
-                let opts = RunOptions { seed: run_seed(1, i), ..RunOptions::default() };
+                let opts = RunOptions {
+                    seed: run_seed(1, i),
+                    ..RunOptions::default()
+                };
                 black_box(engine.run(&opts).await);
             }
         });
@@ -53,18 +60,31 @@ fn main() {
     let file = load_str(Path::new("chain.yaml"), &chain(1000)).expect("chain loads");
     let engine = Engine::new(&file, None).expect("chain prepares");
     let per_run = time_runs(&engine, 20);
-    println!("transform chain:  {:>8.3} us per node (1,000 nodes, {:.2} ms per run)", per_run * 1e6 / 1000.0, per_run * 1e3);
+    println!(
+        "transform chain:  {:>8.3} us per node (1,000 nodes, {:.2} ms per run)",
+        per_run * 1e6 / 1000.0,
+        per_run * 1e3
+    );
 
     let file = load_str(Path::new("team.yaml"), &team10()).expect("team loads");
     let engine = Engine::new(&file, None).expect("team prepares");
     let per_run = time_runs(&engine, 2000);
-    println!("parallel team:    {:>8.3} us per team run (10 zero-latency sim members)", per_run * 1e6);
+    println!(
+        "parallel team:    {:>8.3} us per team run (10 zero-latency sim members)",
+        per_run * 1e6
+    );
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/code-review.yaml");
     let text = std::fs::read_to_string(&root).expect("example exists");
     let file = load_str(&root, &text).expect("example loads");
     let engine = Engine::new(&file, None).expect("example prepares");
     let per_run = time_runs(&engine, 2000);
-    println!("code-review:      {:>8.0} simulated runs per second ({:.1} us per run)", 1.0 / per_run, per_run * 1e6);
-    println!("reference points: Python coordinator ~ milliseconds per team run; LangGraph ~200 us per node");
+    println!(
+        "code-review:      {:>8.0} simulated runs per second ({:.1} us per run)",
+        1.0 / per_run,
+        per_run * 1e6
+    );
+    println!(
+        "reference points: Python coordinator ~ milliseconds per team run; LangGraph ~200 us per node"
+    );
 }

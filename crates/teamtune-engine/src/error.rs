@@ -4,5 +4,10 @@
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("{file}:{line}: node `{node}`: {message}")]
-    Prepare { file: String, line: usize, node: String, message: String },
+    Prepare {
+        file: String,
+        line: usize,
+        node: String,
+        message: String,
+    },
 }

@@ -11,9 +11,7 @@ use crate::state::State;
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        Environment::new()
-    })
+    ENV.get_or_init(Environment::new)
 }
 
 /// A compiled minijinja expression.
@@ -33,11 +31,16 @@ impl Compiled {
         let expr = env()
             .compile_expression_owned(source.to_string())
             .map_err(|e| format!("bad expression `{source}`: {e}"))?;
-        Ok(Compiled { source: source.to_string(), expr })
+        Ok(Compiled {
+            source: source.to_string(),
+            expr,
+        })
     }
 
     pub fn eval(&self, state: &State) -> Result<minijinja::Value, String> {
-        self.expr.eval(state.as_value()).map_err(|e| format!("evaluating `{}`: {e}", self.source))
+        self.expr
+            .eval(state.as_value())
+            .map_err(|e| format!("evaluating `{}`: {e}", self.source))
     }
 
     pub fn eval_json(&self, state: &State) -> Result<Json, String> {
@@ -45,7 +48,8 @@ impl Compiled {
         if v.is_undefined() {
             return Ok(Json::Null);
         }
-        serde_json::to_value(&v).map_err(|e| format!("`{}` gave a value that is not JSON: {e}", self.source))
+        serde_json::to_value(&v)
+            .map_err(|e| format!("`{}` gave a value that is not JSON: {e}", self.source))
     }
 }
 
@@ -54,7 +58,10 @@ pub(crate) fn check_template(source: &str) -> Result<(), String> {
     if !is_template(source) {
         return Ok(());
     }
-    env().template_from_str(source).map(|_| ()).map_err(|e| format!("bad template: {e}"))
+    env()
+        .template_from_str(source)
+        .map(|_| ())
+        .map_err(|e| format!("bad template: {e}"))
 }
 
 fn is_template(s: &str) -> bool {
@@ -66,7 +73,9 @@ pub(crate) fn render(source: &str, state: &State) -> Result<String, String> {
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env().render_str(source, state.as_value()).map_err(|e| format!("rendering template: {e}"))
+    env()
+        .render_str(source, state.as_value())
+        .map_err(|e| format!("rendering template: {e}"))
 }
 
 /// Renders against an arbitrary JSON context (tool argument templates).
@@ -74,7 +83,9 @@ pub(crate) fn render_with(source: &str, ctx: &Json) -> Result<String, String> {
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env().render_str(source, minijinja::value::Serde(ctx)).map_err(|e| format!("rendering template: {e}"))
+    env()
+        .render_str(source, minijinja::value::Serde(ctx))
+        .map_err(|e| format!("rendering template: {e}"))
 }
 
 /// A condition prepared for evaluation.
@@ -99,7 +110,9 @@ impl PreparedCondition {
         match self {
             PreparedCondition::Simple(Condition::Truthy(key)) => {
                 let v = state.get_path(key);
-                let only_bool = branch_keys.iter().all(|k| matches!(*k, "true" | "false" | "default"));
+                let only_bool = branch_keys
+                    .iter()
+                    .all(|k| matches!(*k, "true" | "false" | "default"));
                 match v {
                     Some(Json::String(s)) if !only_bool => Ok(s.clone()),
                     Some(Json::Number(n)) if !only_bool => Ok(n.to_string()),
@@ -111,9 +124,14 @@ impl PreparedCondition {
             }
             PreparedCondition::Simple(Condition::In { key, values }) => {
                 let v = state.get_path(key);
-                Ok(values.iter().any(|x| Some(x) == v || loose_eq(v, x)).to_string())
+                Ok(values
+                    .iter()
+                    .any(|x| Some(x) == v || loose_eq(v, x))
+                    .to_string())
             }
-            PreparedCondition::Simple(Condition::Expr(_)) => Err("unprepared expression".to_string()),
+            PreparedCondition::Simple(Condition::Expr(_)) => {
+                Err("unprepared expression".to_string())
+            }
             PreparedCondition::Expr(c) => {
                 let v = c.eval(state)?;
                 if let Some(s) = v.as_str()
@@ -190,7 +208,12 @@ mod tests {
     use indexmap::IndexMap;
 
     fn state(pairs: &[(&str, Json)]) -> State {
-        State::new(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<IndexMap<_, _>>())
+        State::new(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<IndexMap<_, _>>(),
+        )
     }
 
     fn key(cond: &str, s: &State, keys: &[&str]) -> String {
@@ -201,13 +224,22 @@ mod tests {
             ),
         )
         .unwrap();
-        let teamtune_model::NodeKind::Condition(c) = &c.workflows[0].nodes[0].kind else { panic!() };
-        PreparedCondition::new(&c.condition).unwrap().branch_key(s, keys).unwrap()
+        let teamtune_model::NodeKind::Condition(c) = &c.workflows[0].nodes[0].kind else {
+            panic!()
+        };
+        PreparedCondition::new(&c.condition)
+            .unwrap()
+            .branch_key(s, keys)
+            .unwrap()
     }
 
     #[test]
     fn victor_simple_forms() {
-        let s = state(&[("n", Json::from(5)), ("status", Json::from("approved")), ("ok", Json::from(true))]);
+        let s = state(&[
+            ("n", Json::from(5)),
+            ("status", Json::from("approved")),
+            ("ok", Json::from(true)),
+        ]);
         let tf = ["true", "false"];
         assert_eq!(key("n >= 3", &s, &tf), "true");
         assert_eq!(key("n < 3", &s, &tf), "false");

@@ -22,7 +22,9 @@ impl std::str::FromStr for HitlPolicy {
             "prompt" => Ok(HitlPolicy::Prompt),
             "approve" => Ok(HitlPolicy::Approve),
             "reject" => Ok(HitlPolicy::Reject),
-            other => Err(format!("unknown HITL policy `{other}`; valid: prompt, approve, reject")),
+            other => Err(format!(
+                "unknown HITL policy `{other}`; valid: prompt, approve, reject"
+            )),
         }
     }
 }
@@ -44,8 +46,12 @@ pub struct HitlRequest {
 /// A human's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HitlAnswer {
-    Approve { comment: Option<String> },
-    Reject { comment: Option<String> },
+    Approve {
+        comment: Option<String>,
+    },
+    Reject {
+        comment: Option<String>,
+    },
     /// Text for an `input` gate or the chosen option of a `choice` gate.
     Value(String),
 }

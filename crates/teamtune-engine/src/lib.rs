@@ -33,10 +33,16 @@ pub use state::State;
 /// A runtime for simulated runs: single-threaded with the clock paused, so sleeps complete
 /// instantly while durations are measured in virtual seconds.
 pub fn virtual_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
 }
 
 /// A runtime for real runs (commands, HTTP).
 pub fn real_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
 }

@@ -10,8 +10,8 @@ use futures_util::future::join_all;
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 use teamtune_model::{
-    Formation, JoinStrategy, MemberRunner, NodeKind, TeamNode, TeamRunRecord, Variant, Workflow, WorkflowFile,
-    WorkflowRunRecord,
+    Formation, JoinStrategy, MemberRunner, NodeKind, TeamNode, TeamRunRecord, Variant, Workflow,
+    WorkflowFile, WorkflowRunRecord,
 };
 use tokio::time::Instant;
 
@@ -52,7 +52,10 @@ pub(crate) struct Clock {
 
 impl Clock {
     fn new() -> Self {
-        Clock { wall: jiff::Timestamp::now(), start: Instant::now() }
+        Clock {
+            wall: jiff::Timestamp::now(),
+            start: Instant::now(),
+        }
     }
 
     pub fn timestamp(&self, at: Instant) -> String {
@@ -80,7 +83,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("workflow", &self.workflow.name).finish()
+        f.debug_struct("Engine")
+            .field("workflow", &self.workflow.name)
+            .finish()
     }
 }
 
@@ -102,12 +107,14 @@ enum Step {
 impl Engine {
     /// Prepares workflow `name` (or the file's only workflow).
     pub fn new(file: &WorkflowFile, name: Option<&str>) -> Result<Engine, EngineError> {
-        let wf = file.workflow(name).map_err(|message| EngineError::Prepare {
-            file: file.path.display().to_string(),
-            line: 1,
-            node: String::new(),
-            message,
-        })?;
+        let wf = file
+            .workflow(name)
+            .map_err(|message| EngineError::Prepare {
+                file: file.path.display().to_string(),
+                line: 1,
+                node: String::new(),
+                message,
+            })?;
         Engine::from_workflow(wf.clone(), file.path.display().to_string())
     }
 
@@ -121,7 +128,9 @@ impl Engine {
                 message,
             };
             let p = match &node.kind {
-                NodeKind::Condition(c) => Prepared::Condition(PreparedCondition::new(&c.condition).map_err(err)?),
+                NodeKind::Condition(c) => {
+                    Prepared::Condition(PreparedCondition::new(&c.condition).map_err(err)?)
+                }
                 NodeKind::Transform(t) => Prepared::Transform(
                     t.assignments
                         .iter()
@@ -167,7 +176,12 @@ impl Engine {
             };
             prepared.push(p);
         }
-        Ok(Engine { workflow, file, prepared, http: HttpClient::default() })
+        Ok(Engine {
+            workflow,
+            file,
+            prepared,
+            http: HttpClient::default(),
+        })
     }
 
     pub fn workflow(&self) -> &Workflow {
@@ -186,7 +200,10 @@ impl Engine {
     }
 
     pub fn has_hitl(&self) -> bool {
-        self.workflow.nodes.iter().any(|n| matches!(n.kind, NodeKind::Hitl(_)))
+        self.workflow
+            .nodes
+            .iter()
+            .any(|n| matches!(n.kind, NodeKind::Hitl(_)))
     }
 
     /// One walk of the graph.
@@ -244,7 +261,10 @@ impl Engine {
             error: failure,
             variant: opts.variant,
             virtual_time: tokio::runtime::Handle::try_current()
-                .map(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread && self.is_simulated())
+                .map(|h| {
+                    h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+                        && self.is_simulated()
+                })
                 .unwrap_or(false),
             team_runs,
         }
@@ -262,7 +282,10 @@ impl Engine {
         Box::pin(async move {
             let node = &self.workflow.nodes[idx];
             let started = ctx.events.map(|sink| {
-                sink(&Event::NodeStarted { node_id: node.id.clone(), node_type: node.kind.type_name() });
+                sink(&Event::NodeStarted {
+                    node_id: node.id.clone(),
+                    node_type: node.kind.type_name(),
+                });
                 Instant::now()
             });
             let step = match (&node.kind, &self.prepared[idx]) {
@@ -276,7 +299,12 @@ impl Engine {
                     let keys: Vec<&str> = c.branches.keys().map(String::as_str).collect();
                     match pc.branch_key(state, &keys) {
                         Err(e) => Step::Stop(format!("condition `{}`: {e}", node.id)),
-                        Ok(key) => match c.branches.get(&key).or(c.branches.get("default")).or(c.default.as_ref()) {
+                        Ok(key) => match c
+                            .branches
+                            .get(&key)
+                            .or(c.branches.get("default"))
+                            .or(c.default.as_ref())
+                        {
                             Some(target) => Step::Next(Some(target.clone())),
                             None => Step::Stop(format!(
                                 "condition `{}` gave `{key}` and no branch matches (branches: {})",
@@ -289,7 +317,8 @@ impl Engine {
                 (NodeKind::Team(team), _) => {
                     let ok = self.run_team(team, state, ctx).await;
                     if !ok.0 {
-                        let reason = format!("team `{}` failed: {}", team.id, ok.1.unwrap_or_default());
+                        let reason =
+                            format!("team `{}` failed: {}", team.id, ok.1.unwrap_or_default());
                         if team.continue_on_error {
                             failure.get_or_insert(reason);
                         } else {
@@ -303,7 +332,11 @@ impl Engine {
                     if ok {
                         Step::Next(node.next.clone())
                     } else {
-                        Step::Stop(format!("agent `{}` failed: {}", node.id, err.unwrap_or_default()))
+                        Step::Stop(format!(
+                            "agent `{}` failed: {}",
+                            node.id,
+                            err.unwrap_or_default()
+                        ))
                     }
                 }
                 (NodeKind::Compute(c), _) => match compute::run(&node.id, c, state).await {
@@ -324,30 +357,73 @@ impl Engine {
                         hitl::GateResult::Stop(r) => Step::Stop(r),
                     }
                 }
-                (NodeKind::Parallel(p), _) => self.run_parallel(&node.id, p, state, ctx, failure, node.next.clone()).await,
+                (NodeKind::Parallel(p), _) => {
+                    self.run_parallel(&node.id, p, state, ctx, failure, node.next.clone())
+                        .await
+                }
                 _ => Step::Stop(format!("node `{}` was not prepared", node.id)),
             };
             finish(ctx, node, started, step)
         })
     }
 
-    async fn run_team(&self, team: &TeamNode, state: &mut State, ctx: &RunCtx<'_>) -> (bool, Option<String>) {
-        let result = TeamRun::new(&self.workflow, team, state, ctx.seed, &self.http, ctx.events).run(&ctx.clock).await;
+    async fn run_team(
+        &self,
+        team: &TeamNode,
+        state: &mut State,
+        ctx: &RunCtx<'_>,
+    ) -> (bool, Option<String>) {
+        let result = TeamRun::new(
+            &self.workflow,
+            team,
+            state,
+            ctx.seed,
+            &self.http,
+            ctx.events,
+        )
+        .run(&ctx.clock)
+        .await;
         let ok = (result.record.success, result.record.error.clone());
-        state.set(team.output_key.clone(), team_output(&result.record, result.output));
-        ctx.records.lock().unwrap_or_else(|p| p.into_inner()).push(result.record);
+        state.set(
+            team.output_key.clone(),
+            team_output(&result.record, result.output),
+        );
+        ctx.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(result.record);
         ok
     }
 
-    async fn run_team_unrecorded(&self, team: &TeamNode, state: &mut State, ctx: &RunCtx<'_>) -> (bool, Option<String>) {
-        let result = TeamRun::new(&self.workflow, team, state, ctx.seed, &self.http, ctx.events).run(&ctx.clock).await;
+    async fn run_team_unrecorded(
+        &self,
+        team: &TeamNode,
+        state: &mut State,
+        ctx: &RunCtx<'_>,
+    ) -> (bool, Option<String>) {
+        let result = TeamRun::new(
+            &self.workflow,
+            team,
+            state,
+            ctx.seed,
+            &self.http,
+            ctx.events,
+        )
+        .run(&ctx.clock)
+        .await;
         let output = match result.output {
             // A one-member team's output is that member's output.
-            Json::Object(mut o) if o.len() == 1 => o.remove(&team.members[0].id).unwrap_or(Json::Null),
+            Json::Object(mut o) if o.len() == 1 => {
+                o.remove(&team.members[0].id).unwrap_or(Json::Null)
+            }
             other => other,
         };
         let ok = (result.record.success, result.record.error.clone());
-        let value = if ok.0 { output } else { serde_json::json!({"error": ok.1, "success": false}) };
+        let value = if ok.0 {
+            output
+        } else {
+            serde_json::json!({"error": ok.1, "success": false})
+        };
         state.set(team.output_key.clone(), value);
         ok
     }
@@ -368,7 +444,10 @@ impl Engine {
             async move {
                 let mut branch_failure = None;
                 let step = match idx {
-                    Some(i) => self.exec(i, &mut branch_state, ctx, &mut branch_failure).await,
+                    Some(i) => {
+                        self.exec(i, &mut branch_state, ctx, &mut branch_failure)
+                            .await
+                    }
                     None => Step::Stop(format!("parallel node `{b}` does not exist")),
                 };
                 let error = match step {
@@ -402,11 +481,20 @@ impl Engine {
             serde_json::json!({"succeeded": succeeded, "failed": total - succeeded, "errors": errors}),
         );
         let describe = || {
-            errors.iter().map(|(b, e)| format!("{b}: {}", e.as_str().unwrap_or(""))).collect::<Vec<_>>().join("; ")
+            errors
+                .iter()
+                .map(|(b, e)| format!("{b}: {}", e.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         match p.join {
-            JoinStrategy::All if succeeded < total => Step::Stop(format!("parallel `{id}`: {}", describe())),
-            JoinStrategy::Any if succeeded == 0 => Step::Stop(format!("parallel `{id}`: every branch failed: {}", describe())),
+            JoinStrategy::All if succeeded < total => {
+                Step::Stop(format!("parallel `{id}`: {}", describe()))
+            }
+            JoinStrategy::Any if succeeded == 0 => Step::Stop(format!(
+                "parallel `{id}`: every branch failed: {}",
+                describe()
+            )),
             JoinStrategy::Merge if succeeded < total => {
                 failure.get_or_insert(format!("parallel `{id}`: {}", describe()));
                 Step::Next(next)
@@ -416,7 +504,12 @@ impl Engine {
     }
 }
 
-fn finish(ctx: &RunCtx<'_>, node: &teamtune_model::Node, started: Option<Instant>, step: Step) -> Step {
+fn finish(
+    ctx: &RunCtx<'_>,
+    node: &teamtune_model::Node,
+    started: Option<Instant>,
+    step: Step,
+) -> Step {
     if let (Some(sink), Some(t0)) = (ctx.events, started) {
         sink(&Event::NodeFinished {
             node_id: node.id.clone(),
@@ -429,14 +522,21 @@ fn finish(ctx: &RunCtx<'_>, node: &teamtune_model::Node, started: Option<Instant
 
 /// What a team node stores in the state: its output, or its error.
 fn team_output(record: &TeamRunRecord, output: Json) -> Json {
-    if record.success { output } else { serde_json::json!({"error": record.error, "success": false}) }
+    if record.success {
+        output
+    } else {
+        serde_json::json!({"error": record.error, "success": false})
+    }
 }
 
 fn check_tools(workflow: &Workflow, m: &teamtune_model::MemberSpec) -> Result<(), String> {
     if let MemberRunner::OpenAi { .. } = m.runner {
         for t in &m.tools {
             if !workflow.tools.contains_key(t) {
-                return Err(format!("member `{}` lists tool `{t}`, which is not defined in `tools:`", m.id));
+                return Err(format!(
+                    "member `{}` lists tool `{t}`, which is not defined in `tools:`",
+                    m.id
+                ));
             }
         }
     }

@@ -18,7 +18,9 @@ struct StateMap(IndexMap<String, Json>);
 
 impl State {
     pub fn new(values: IndexMap<String, Json>) -> Self {
-        State { map: Arc::new(StateMap(values)) }
+        State {
+            map: Arc::new(StateMap(values)),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Json> {
@@ -56,7 +58,13 @@ impl State {
     }
 
     pub fn to_json(&self) -> Json {
-        Json::Object(self.map.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        Json::Object(
+            self.map
+                .0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
     }
 
     /// The state as a template context. `ctx` refers to the state itself (Victor's

@@ -37,12 +37,21 @@ pub type ProgressFn<'a> = &'a mut dyn FnMut(u64, u64);
 pub fn outcomes(records: &[TeamRunRecord]) -> Vec<RunOutcome> {
     records
         .iter()
-        .map(|r| RunOutcome { duration_seconds: r.duration_seconds, success: r.success, tool_calls: r.total_tool_calls })
+        .map(|r| RunOutcome {
+            duration_seconds: r.duration_seconds,
+            success: r.success,
+            tool_calls: r.total_tool_calls,
+        })
         .collect()
 }
 
 fn team_records(run: &WorkflowRunRecord, team_id: &str) -> impl Iterator<Item = TeamRunRecord> {
-    run.team_runs.iter().filter(|t| t.team_id == team_id).cloned().collect::<Vec<_>>().into_iter()
+    run.team_runs
+        .iter()
+        .filter(|t| t.team_id == team_id)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// Runs the A/B test and records every run in `store` (when given).
@@ -50,19 +59,26 @@ pub fn run_ab(
     baseline: &Engine,
     candidate: &Engine,
     plan: &AbPlan,
-    mut store: Option<&mut dyn MetricsStore>,
+    store: Option<&mut dyn MetricsStore>,
     progress: ProgressFn<'_>,
 ) -> Result<AbOutcome, Error> {
     let virtual_time = crate::batch::uses_virtual_time(baseline, plan.hitl)
         && crate::batch::uses_virtual_time(candidate, plan.hitl);
-    let rt = if virtual_time { teamtune_engine::virtual_runtime()? } else { teamtune_engine::real_runtime()? };
+    let rt = if virtual_time {
+        teamtune_engine::virtual_runtime()?
+    } else {
+        teamtune_engine::real_runtime()?
+    };
     let mut base = Vec::new();
     let mut cand = Vec::new();
     let mut pending = Vec::new();
     let total = plan.runs * 2;
     rt.block_on(async {
         for i in 0..plan.runs {
-            for (engine, variant) in [(baseline, Variant::Baseline), (candidate, Variant::Candidate)] {
+            for (engine, variant) in [
+                (baseline, Variant::Baseline),
+                (candidate, Variant::Candidate),
+            ] {
                 let opts = RunOptions {
                     seed: run_seed(plan.seed, i),
                     inputs: plan.inputs.clone(),
@@ -72,14 +88,18 @@ pub fn run_ab(
                     variant: Some(variant),
                 };
                 let run = engine.run(&opts).await;
-                let target = if variant == Variant::Baseline { &mut base } else { &mut cand };
+                let target = if variant == Variant::Baseline {
+                    &mut base
+                } else {
+                    &mut cand
+                };
                 target.extend(team_records(&run, &plan.team_id));
                 pending.push(run);
                 progress(pending.len() as u64, total);
             }
         }
     });
-    if let Some(store) = store.as_deref_mut() {
+    if let Some(store) = store {
         store.record_runs(&pending)?;
     }
     if base.is_empty() || cand.is_empty() {
@@ -91,5 +111,10 @@ pub fn run_ab(
         )));
     }
     let decision = decide(&outcomes(&base), &outcomes(&cand), &plan.rules, plan.seed);
-    Ok(AbOutcome { decision, baseline: base, candidate: cand, virtual_time })
+    Ok(AbOutcome {
+        decision,
+        baseline: base,
+        candidate: cand,
+        virtual_time,
+    })
 }

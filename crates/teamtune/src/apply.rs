@@ -16,7 +16,9 @@ use teamtune_analysis::{
 };
 use teamtune_engine::{Engine, HitlPolicy};
 use teamtune_model::{TeamConfig, Workflow, apply_team_config, load_file};
-use teamtune_store::{HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry, RunQuery, SqliteStore};
+use teamtune_store::{
+    HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry, RunQuery, SqliteStore,
+};
 
 use crate::ab::{AbPlan, run_ab};
 use crate::autotuner::{Autotuner, find_team};
@@ -129,12 +131,18 @@ pub struct OptimizationResult {
 
 impl Autotuner {
     /// Tries suggestions for a team and keeps the ones that prove themselves.
-    pub fn apply(&self, opts: &ApplyOptions, observer: &mut dyn ApplyObserver) -> Result<Vec<OptimizationResult>, Error> {
+    pub fn apply(
+        &self,
+        opts: &ApplyOptions,
+        observer: &mut dyn ApplyObserver,
+    ) -> Result<Vec<OptimizationResult>, Error> {
         let mut store = self.open_store()?;
         crate::history::reconcile(&mut store, &opts.team_id)?;
         let file = load_file(&opts.config)?;
         let team = find_team(&file, &opts.team_id)?.clone();
-        let (workflow, _) = file.find_team(&opts.team_id).ok_or_else(|| Error::Usage("team vanished".into()))?;
+        let (workflow, _) = file
+            .find_team(&opts.team_id)
+            .ok_or_else(|| Error::Usage("team vanished".into()))?;
         let mut state = Current {
             text: file.source.clone(),
             workflow: workflow.clone(),
@@ -181,7 +189,10 @@ impl Autotuner {
                 kept += 1;
                 if matches!(opts.mode, ApplyMode::Auto) {
                     // The candidate runs of the kept change are the new configuration's history.
-                    let records = store.team_runs(&opts.team_id, &RunQuery::new().config_hash(state.hash.clone()))?;
+                    let records = store.team_runs(
+                        &opts.team_id,
+                        &RunQuery::new().config_hash(state.hash.clone()),
+                    )?;
                     let samples = samples_from_store(&records, Some(&opts.team_id));
                     queue = suggest(&samples, &state.config, &self.baselines, &self.strategies)
                         .into_iter()
@@ -270,7 +281,10 @@ impl Autotuner {
             result.reason = "the suggestion changes nothing in the current configuration".into();
             return Ok(result);
         }
-        let candidate_wf = match state.workflow.with_team_config(&opts.team_id, &candidate_cfg) {
+        let candidate_wf = match state
+            .workflow
+            .with_team_config(&opts.team_id, &candidate_cfg)
+        {
             Ok(w) => w,
             Err(e) => {
                 result.error = Some(e);
@@ -284,7 +298,10 @@ impl Autotuner {
             return Ok(result);
         }
         if opts.ab_test {
-            observer.note(&format!("A/B test of {}: {} runs per side", s.id, opts.runs));
+            observer.note(&format!(
+                "A/B test of {}: {} runs per side",
+                s.id, opts.runs
+            ));
             let baseline = Engine::from_workflow(state.workflow.clone(), label.to_string())?;
             let candidate = Engine::from_workflow(candidate_wf.clone(), label.to_string())?;
             let plan = AbPlan {
@@ -293,10 +310,19 @@ impl Autotuner {
                 seed: opts.seed,
                 hitl: opts.hitl,
                 inputs: opts.inputs.clone(),
-                rules: DecisionRules { threshold_percent: opts.threshold_percent, ..DecisionRules::default() },
+                rules: DecisionRules {
+                    threshold_percent: opts.threshold_percent,
+                    ..DecisionRules::default()
+                },
             };
             let mut progress = |d, t| observer.progress(d, t);
-            let ab = run_ab(&baseline, &candidate, &plan, Some(store as &mut dyn MetricsStore), &mut progress)?;
+            let ab = run_ab(
+                &baseline,
+                &candidate,
+                &plan,
+                Some(store as &mut dyn MetricsStore),
+                &mut progress,
+            )?;
             let d = ab.decision;
             result.validation_status = d.status.as_str().to_string();
             result.reason = d.reason.clone();
@@ -312,12 +338,17 @@ impl Autotuner {
             result.validation_status = "skipped".into();
             result.reason = "A/B test disabled: applied directly, guarded by auto-rollback".into();
         }
-        let new_hash = candidate_wf.team(&opts.team_id).map(|t| t.config_hash()).unwrap_or_default();
+        let new_hash = candidate_wf
+            .team(&opts.team_id)
+            .map(|t| t.config_hash())
+            .unwrap_or_default();
         let id = self.write_change(store, opts, state, &candidate_cfg, &new_hash, &result)?;
         result.history_id = Some(id);
         result.success = true;
-        state.text = std::fs::read_to_string(&opts.config)
-            .map_err(|e| Error::Input { path: opts.config.clone(), message: e.to_string() })?;
+        state.text = std::fs::read_to_string(&opts.config).map_err(|e| Error::Input {
+            path: opts.config.clone(),
+            message: e.to_string(),
+        })?;
         state.workflow = candidate_wf;
         state.config = candidate_cfg;
         state.hash = new_hash;
@@ -335,9 +366,14 @@ impl Autotuner {
         result: &OptimizationResult,
     ) -> Result<i64, Error> {
         let path = &opts.config;
-        let new_text = apply_team_config(&state.text, path, &opts.team_id, new_cfg)
-            .map_err(|e| Error::Usage(format!("{}: cannot write the change: {e}", path.display())))?;
-        let on_disk = std::fs::read_to_string(path).map_err(|e| Error::Input { path: path.clone(), message: e.to_string() })?;
+        let new_text =
+            apply_team_config(&state.text, path, &opts.team_id, new_cfg).map_err(|e| {
+                Error::Usage(format!("{}: cannot write the change: {e}", path.display()))
+            })?;
+        let on_disk = std::fs::read_to_string(path).map_err(|e| Error::Input {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         if on_disk != state.text {
             return Err(Error::Usage(format!(
                 "{} changed while the A/B test ran; not writing over it (run apply again)",
@@ -367,7 +403,9 @@ impl Autotuner {
             note: Some(result.optimization.description.clone()),
         })?;
         if opts.fail_at == Some(FailPoint::AfterHistory) {
-            return Err(Error::Usage("injected failure after the history entry".into()));
+            return Err(Error::Usage(
+                "injected failure after the history entry".into(),
+            ));
         }
         crate::atomic_write(path, new_text.as_bytes())?;
         if opts.fail_at == Some(FailPoint::AfterWrite) {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use teamtune_analysis::{
-    Baselines, Insight, RunSample, Strategy, Suggestion, analyze, default_strategies, read_metrics_file,
-    samples_from_store, suggest,
+    Baselines, Insight, RunSample, Strategy, Suggestion, analyze, default_strategies,
+    read_metrics_file, samples_from_store, suggest,
 };
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
 use teamtune_store::{MetricsStore, RunQuery, SqliteStore};
@@ -69,7 +69,9 @@ pub struct Autotuner {
 
 impl std::fmt::Debug for Autotuner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Autotuner").field("store_path", &self.store_path).finish()
+        f.debug_struct("Autotuner")
+            .field("store_path", &self.store_path)
+            .finish()
     }
 }
 
@@ -79,7 +81,11 @@ pub(crate) fn now() -> String {
 
 impl Autotuner {
     pub fn new(store_path: impl Into<PathBuf>) -> Self {
-        Autotuner { store_path: store_path.into(), baselines: Baselines::default(), strategies: default_strategies() }
+        Autotuner {
+            store_path: store_path.into(),
+            baselines: Baselines::default(),
+            strategies: default_strategies(),
+        }
     }
 
     pub fn with_baselines(mut self, baselines: Baselines) -> Self {
@@ -104,8 +110,12 @@ impl Autotuner {
     /// The team's recorded runs as analysis samples.
     pub fn samples(&self, team_id: &str, source: &MetricsSource) -> Result<Vec<RunSample>, Error> {
         match source {
-            MetricsSource::File(path) => read_metrics_file(path, Some(team_id))
-                .map_err(|e| Error::Input { path: path.clone(), message: e.to_string() }),
+            MetricsSource::File(path) => {
+                read_metrics_file(path, Some(team_id)).map_err(|e| Error::Input {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })
+            }
             MetricsSource::Store => {
                 let store = self.open_store()?;
                 let records = store.team_runs(team_id, &RunQuery::new())?;
@@ -114,7 +124,12 @@ impl Autotuner {
         }
     }
 
-    fn require_runs(&self, team_id: &str, samples: &[RunSample], source: &MetricsSource) -> Result<(), Error> {
+    fn require_runs(
+        &self,
+        team_id: &str,
+        samples: &[RunSample],
+        source: &MetricsSource,
+    ) -> Result<(), Error> {
         if !samples.is_empty() {
             return Ok(());
         }
@@ -125,11 +140,17 @@ impl Autotuner {
                 format!(
                     "the store {} (teams recorded: {})",
                     self.store_path.display(),
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 )
             }
         };
-        Err(Error::Usage(format!("no runs of team `{team_id}` in {place}")))
+        Err(Error::Usage(format!(
+            "no runs of team `{team_id}` in {place}"
+        )))
     }
 
     pub fn analyze(&self, team_id: &str, source: &MetricsSource) -> Result<AnalysisReport, Error> {
@@ -145,13 +166,19 @@ impl Autotuner {
 
     /// Suggestions for team `team_id` of the workflow file `config`. From the store, only
     /// the runs of the team's current configuration count when there are any.
-    pub fn suggest(&self, team_id: &str, config: &Path, source: &MetricsSource) -> Result<SuggestionReport, Error> {
+    pub fn suggest(
+        &self,
+        team_id: &str,
+        config: &Path,
+        source: &MetricsSource,
+    ) -> Result<SuggestionReport, Error> {
         let file = teamtune_model::load_file(config)?;
         let team = find_team(&file, team_id)?;
         let samples = match source {
             MetricsSource::Store => {
                 let store = self.open_store()?;
-                let current = store.team_runs(team_id, &RunQuery::new().config_hash(team.config_hash()))?;
+                let current =
+                    store.team_runs(team_id, &RunQuery::new().config_hash(team.config_hash()))?;
                 if current.is_empty() {
                     samples_from_store(&store.team_runs(team_id, &RunQuery::new())?, Some(team_id))
                 } else {
@@ -175,11 +202,19 @@ impl Autotuner {
 /// The team node `team_id` of a loaded file, or a usage error naming the teams it has.
 pub(crate) fn find_team<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a TeamNode, Error> {
     file.find_team(team_id).map(|(_, t)| t).ok_or_else(|| {
-        let teams: Vec<String> = file.workflows.values().flat_map(|w| w.teams().map(|t| t.id.clone())).collect();
+        let teams: Vec<String> = file
+            .workflows
+            .values()
+            .flat_map(|w| w.teams().map(|t| t.id.clone()))
+            .collect();
         Error::Usage(format!(
             "{} has no team node `{team_id}` (teams: {})",
             file.path.display(),
-            if teams.is_empty() { "none".to_string() } else { teams.join(", ") }
+            if teams.is_empty() {
+                "none".to_string()
+            } else {
+                teams.join(", ")
+            }
         ))
     })
 }

@@ -45,8 +45,16 @@ where
     E: From<std::io::Error>,
 {
     let virtual_time = uses_virtual_time(engine, opts.hitl);
-    let rt = if virtual_time { teamtune_engine::virtual_runtime()? } else { teamtune_engine::real_runtime()? };
-    let mut summary = BatchSummary { runs: 0, succeeded: 0, virtual_time };
+    let rt = if virtual_time {
+        teamtune_engine::virtual_runtime()?
+    } else {
+        teamtune_engine::real_runtime()?
+    };
+    let mut summary = BatchSummary {
+        runs: 0,
+        succeeded: 0,
+        virtual_time,
+    };
     rt.block_on(async {
         for i in 0..opts.runs {
             let run_opts = RunOptions {

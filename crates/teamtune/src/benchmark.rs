@@ -43,19 +43,45 @@ impl Autotuner {
         let team_id = match team_id {
             Some(t) => t.to_string(),
             None => {
-                let teams: Vec<String> = a.workflows.values().flat_map(|w| w.teams().map(|t| t.id.clone())).collect();
+                let teams: Vec<String> = a
+                    .workflows
+                    .values()
+                    .flat_map(|w| w.teams().map(|t| t.id.clone()))
+                    .collect();
                 match teams.as_slice() {
                     [one] => one.clone(),
-                    [] => return Err(Error::Usage(format!("{} has no team node to compare", before.display()))),
-                    _ => return Err(Error::Usage(format!("{} has several teams ({}); pick one with --team-id", before.display(), teams.join(", ")))),
+                    [] => {
+                        return Err(Error::Usage(format!(
+                            "{} has no team node to compare",
+                            before.display()
+                        )));
+                    }
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "{} has several teams ({}); pick one with --team-id",
+                            before.display(),
+                            teams.join(", ")
+                        )));
+                    }
                 }
             }
         };
-        let (wa, _) = a.find_team(&team_id).ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", before.display())))?;
-        let (wb, _) = b.find_team(&team_id).ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", after.display())))?;
+        let (wa, _) = a
+            .find_team(&team_id)
+            .ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", before.display())))?;
+        let (wb, _) = b
+            .find_team(&team_id)
+            .ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", after.display())))?;
         let ea = Engine::from_workflow(wa.clone(), before.display().to_string())?;
         let eb = Engine::from_workflow(wb.clone(), after.display().to_string())?;
-        let plan = AbPlan { team_id: team_id.clone(), runs, seed, hitl, inputs: IndexMap::new(), rules: DecisionRules::default() };
+        let plan = AbPlan {
+            team_id: team_id.clone(),
+            runs,
+            seed,
+            hitl,
+            inputs: IndexMap::new(),
+            rules: DecisionRules::default(),
+        };
         let mut store = self.open_store()?;
         let ab = run_ab(&ea, &eb, &plan, Some(&mut store), progress)?;
         Ok(BenchmarkReport {

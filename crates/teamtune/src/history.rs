@@ -8,7 +8,10 @@
 use serde::Serialize;
 use serde_json::json;
 use teamtune_analysis::{AbDecision, AbStatus, DecisionRules, decide};
-use teamtune_store::{HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry, RunQuery, SqliteStore, VariantFilter};
+use teamtune_store::{
+    HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry,
+    RunQuery, SqliteStore, VariantFilter,
+};
 
 use crate::ab::outcomes;
 use crate::autotuner::Autotuner;
@@ -20,7 +23,8 @@ const ABANDONED: &str = "abandoned";
 const PRE_CHANGE_WINDOW: u64 = 100;
 
 fn in_effect(e: &HistoryEntry) -> bool {
-    e.kind == HistoryKind::Apply && (e.status == HistoryStatus::Kept || e.status.as_str() == VERIFIED)
+    e.kind == HistoryKind::Apply
+        && (e.status == HistoryStatus::Kept || e.status.as_str() == VERIFIED)
 }
 
 /// Settles entries left `pending` by an interrupted apply or rollback: the file shows which
@@ -33,16 +37,28 @@ pub(crate) fn reconcile(store: &mut SqliteStore, team_id: &str) -> Result<(), Er
         let on_disk = std::fs::read_to_string(&e.file_path).ok();
         if on_disk.as_deref() == Some(e.new_content.as_str()) {
             match e.kind {
-                HistoryKind::Apply => store.set_history_status(e.id, &HistoryStatus::Kept, Some("settled after an interruption: the file was written"))?,
+                HistoryKind::Apply => store.set_history_status(
+                    e.id,
+                    &HistoryStatus::Kept,
+                    Some("settled after an interruption: the file was written"),
+                )?,
                 HistoryKind::Rollback => {
                     for id in undone_ids(&e) {
                         store.set_history_status(id, &HistoryStatus::RolledBack, None)?;
                     }
-                    store.set_history_status(e.id, &HistoryStatus::Kept, Some("settled after an interruption: the file was restored"))?;
+                    store.set_history_status(
+                        e.id,
+                        &HistoryStatus::Kept,
+                        Some("settled after an interruption: the file was restored"),
+                    )?;
                 }
             }
         } else {
-            store.set_history_status(e.id, &HistoryStatus::Other(ABANDONED.into()), Some("interrupted before the file was written; the file was not changed"))?;
+            store.set_history_status(
+                e.id,
+                &HistoryStatus::Other(ABANDONED.into()),
+                Some("interrupted before the file was written; the file was not changed"),
+            )?;
         }
     }
     Ok(())
@@ -93,17 +109,27 @@ impl Autotuner {
 
     /// Rolls back to the state before entry `index` (negative counts from the newest; -1 is
     /// the latest entry).
-    pub fn rollback(&self, team_id: &str, index: i64, force: bool) -> Result<RollbackReport, Error> {
+    pub fn rollback(
+        &self,
+        team_id: &str,
+        index: i64,
+        force: bool,
+    ) -> Result<RollbackReport, Error> {
         let mut store = self.open_store()?;
         reconcile(&mut store, team_id)?;
         let entries = store.history(team_id)?;
         if entries.is_empty() {
-            return Err(Error::Usage(format!("team `{team_id}` has no history to roll back")));
+            return Err(Error::Usage(format!(
+                "team `{team_id}` has no history to roll back"
+            )));
         }
         let n = entries.len() as i64;
         let i = if index < 0 { n + index } else { index };
         if !(0..n).contains(&i) {
-            return Err(Error::Usage(format!("history index {index} is out of range: team `{team_id}` has entries 0..{}", n - 1)));
+            return Err(Error::Usage(format!(
+                "history index {index} is out of range: team `{team_id}` has entries 0..{}",
+                n - 1
+            )));
         }
         let target = &entries[i as usize];
         if !in_effect(target) {
@@ -120,12 +146,18 @@ impl Autotuner {
         let mut store = self.open_store()?;
         reconcile(&mut store, team_id)?;
         let entries = store.history(team_id)?;
-        let Some(pos) = entries.iter().rposition(|e| e.kind == HistoryKind::Apply && e.status == HistoryStatus::Kept) else {
+        let Some(pos) = entries
+            .iter()
+            .rposition(|e| e.kind == HistoryKind::Apply && e.status == HistoryStatus::Kept)
+        else {
             return Ok(None);
         };
         let entry = &entries[pos];
         let r = entry.result.clone().unwrap_or_default();
-        let needed = r.get("auto_rollback_runs").and_then(|v| v.as_u64()).unwrap_or(10);
+        let needed = r
+            .get("auto_rollback_runs")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(10);
         let mut report = CheckReport {
             team_id: team_id.to_string(),
             history_index: entry.index,
@@ -150,7 +182,11 @@ impl Autotuner {
         let apply_seq = r.get("apply_seq").and_then(|v| v.as_i64()).unwrap_or(0);
         let mut post_q = RunQuery::new().after_seq(apply_seq).config_hash(new_hash);
         post_q.variant = VariantFilter::Unlabelled;
-        let post: Vec<_> = store.team_runs(team_id, &post_q)?.into_iter().take(needed as usize).collect();
+        let post: Vec<_> = store
+            .team_runs(team_id, &post_q)?
+            .into_iter()
+            .take(needed as usize)
+            .collect();
         report.post_change_runs = post.len() as u64;
         if (post.len() as u64) < needed {
             report.status = "waiting".into();
@@ -158,7 +194,12 @@ impl Autotuner {
             return Ok(Some(report));
         }
         let pre: Vec<_> = store
-            .stored_team_runs(team_id, &RunQuery::new().config_hash(old_hash).limit(PRE_CHANGE_WINDOW * 4))?
+            .stored_team_runs(
+                team_id,
+                &RunQuery::new()
+                    .config_hash(old_hash)
+                    .limit(PRE_CHANGE_WINDOW * 4),
+            )?
             .into_iter()
             .filter(|s| s.seq <= apply_seq)
             .map(|s| s.record)
@@ -167,16 +208,36 @@ impl Autotuner {
         if pre.len() < 2 {
             report.status = VERIFIED.into();
             report.message = "too few pre-change runs to compare; the change stays".into();
-            store.set_history_status(entry.id, &HistoryStatus::Other(VERIFIED.into()), Some(&report.message))?;
+            store.set_history_status(
+                entry.id,
+                &HistoryStatus::Other(VERIFIED.into()),
+                Some(&report.message),
+            )?;
             return Ok(Some(report));
         }
-        let threshold = r.get("threshold_percent").and_then(|v| v.as_f64()).unwrap_or(5.0);
-        let rules = DecisionRules { threshold_percent: threshold, ..DecisionRules::default() };
+        let threshold = r
+            .get("threshold_percent")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(5.0);
+        let rules = DecisionRules {
+            threshold_percent: threshold,
+            ..DecisionRules::default()
+        };
         let decision = decide(&outcomes(pre), &outcomes(&post), &rules, entry.id as u64);
         if decision.status == AbStatus::Failed {
             report.status = "rolled_back".into();
-            report.message = format!("the change regressed after it was kept: {}", decision.reason);
-            let rb = rollback_to(&mut store, &entries, pos, false, true, Some(&report.message));
+            report.message = format!(
+                "the change regressed after it was kept: {}",
+                decision.reason
+            );
+            let rb = rollback_to(
+                &mut store,
+                &entries,
+                pos,
+                false,
+                true,
+                Some(&report.message),
+            );
             match rb {
                 Ok(rb) => report.rollback = Some(rb),
                 Err(e) => {
@@ -186,8 +247,16 @@ impl Autotuner {
             }
         } else {
             report.status = VERIFIED.into();
-            report.message = format!("{} runs after the change hold up: {}", post.len(), decision.reason);
-            store.set_history_status(entry.id, &HistoryStatus::Other(VERIFIED.into()), Some(&report.message))?;
+            report.message = format!(
+                "{} runs after the change hold up: {}",
+                post.len(),
+                decision.reason
+            );
+            store.set_history_status(
+                entry.id,
+                &HistoryStatus::Other(VERIFIED.into()),
+                Some(&report.message),
+            )?;
         }
         report.decision = Some(decision);
         Ok(Some(report))
@@ -211,7 +280,10 @@ fn rollback_to(
         .rev()
         .find(|e| in_effect(e) && e.file_path == *path)
         .unwrap_or(target);
-    let current = std::fs::read_to_string(path).map_err(|e| Error::Input { path: path.clone(), message: e.to_string() })?;
+    let current = std::fs::read_to_string(path).map_err(|e| Error::Input {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     if current != newest.new_content && !force {
         return Err(Error::Usage(format!(
             "{} changed since history entry {} wrote it (edited by hand?); refusing to roll back over it. Use --force to restore it anyway",
@@ -219,8 +291,11 @@ fn rollback_to(
             newest.index
         )));
     }
-    let undone: Vec<i64> =
-        entries[pos..].iter().filter(|e| in_effect(e) && e.file_path == *path).map(|e| e.id).collect();
+    let undone: Vec<i64> = entries[pos..]
+        .iter()
+        .filter(|e| in_effect(e) && e.file_path == *path)
+        .map(|e| e.id)
+        .collect();
     let entry = store.add_history(&NewHistoryEntry {
         team_id: target.team_id.clone(),
         kind: HistoryKind::Rollback,

@@ -21,16 +21,19 @@ pub fn parse_input_pair(pair: &str) -> Result<(String, Json), Error> {
 }
 
 pub fn read_inputs_file(path: &Path) -> Result<IndexMap<String, Json>, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Input { path: path.to_path_buf(), message: e.to_string() })?;
-    let parsed: Result<IndexMap<String, Json>, String> = if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))
-    } else {
-        yaml_serde::from_str(&text).map_err(|e| match e.location() {
-            Some(l) => format!("{}:{}: {e}", l.line(), l.column()),
-            None => e.to_string(),
-        })
-    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let parsed: Result<IndexMap<String, Json>, String> =
+        if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))
+        } else {
+            yaml_serde::from_str(&text).map_err(|e| match e.location() {
+                Some(l) => format!("{}:{}: {e}", l.line(), l.column()),
+                None => e.to_string(),
+            })
+        };
     parsed.map_err(|message| Error::Input {
         path: path.to_path_buf(),
         message: format!("expected a map of input names to values: {message}"),

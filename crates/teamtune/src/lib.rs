@@ -11,19 +11,21 @@ mod apply;
 mod autotuner;
 mod batch;
 mod benchmark;
-mod history;
 mod error;
 mod fs;
+mod history;
 mod inputs;
 
 pub use ab::{AbOutcome, AbPlan, outcomes, run_ab};
-pub use apply::{ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet};
-pub use benchmark::BenchmarkReport;
-pub use history::{CheckReport, RollbackReport};
+pub use apply::{
+    ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet,
+};
 pub use autotuner::{AnalysisReport, Autotuner, MetricsSource, SuggestionReport};
 pub use batch::{BatchOptions, BatchSummary, run_batch, uses_virtual_time};
+pub use benchmark::BenchmarkReport;
 pub use error::Error;
 pub use fs::atomic_write;
+pub use history::{CheckReport, RollbackReport};
 pub use inputs::{parse_input_pair, read_inputs_file};
 
 pub use teamtune_analysis as analysis;

@@ -156,7 +156,8 @@ pub fn decide(
     // one-sided threshold halves the two tests' combined rate), a planted 30% improvement
     // passes 94.5% (requiring both tests: 77.5%).
     let significant = enough
-        && (statistics.welch.p_value < rules.alpha || statistics.mann_whitney.p_value < rules.alpha);
+        && (statistics.welch.p_value < rules.alpha
+            || statistics.mann_whitney.p_value < rules.alpha);
     let broken: Vec<&Guardrail> = guardrails.iter().filter(|g| !g.held).collect();
     let (status, reason) = if !broken.is_empty() {
         let names: Vec<String> = broken

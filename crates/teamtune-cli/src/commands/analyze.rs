@@ -4,7 +4,10 @@ use crate::args::AnalyzeArgs;
 use crate::exit::{CliResult, Code};
 
 pub fn run(args: &AnalyzeArgs) -> CliResult {
-    let tuner = super::tuner(args.source.store.as_deref(), args.source.baselines.as_deref())?;
+    let tuner = super::tuner(
+        args.source.store.as_deref(),
+        args.source.baselines.as_deref(),
+    )?;
     let report = tuner.analyze(&args.team_id, &super::source(&args.source))?;
     super::emit_json(&report, args.output.as_deref(), args.json)?;
     if !args.json {

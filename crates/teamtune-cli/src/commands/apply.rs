@@ -33,7 +33,10 @@ impl ApplyObserver for Terminal {
         self.finish_bar();
         self.shown += 1;
         if !std::io::stdin().is_terminal() {
-            eprintln!("teamtune: --interactive needs a terminal; skipping {}", s.id);
+            eprintln!(
+                "teamtune: --interactive needs a terminal; skipping {}",
+                s.id
+            );
             return Choice::Quit;
         }
         anstream::eprintln!();
@@ -47,7 +50,9 @@ impl ApplyObserver for Terminal {
                 "y" | "yes" => return Choice::Apply,
                 "n" | "no" => return Choice::Skip,
                 "q" | "quit" => return Choice::Quit,
-                "v" | "view" => eprintln!("{}", serde_json::to_string_pretty(s).unwrap_or_default()),
+                "v" | "view" => {
+                    eprintln!("{}", serde_json::to_string_pretty(s).unwrap_or_default())
+                }
                 _ => eprintln!("answer y, n, v or q"),
             }
         }
@@ -64,23 +69,38 @@ impl Terminal {
 }
 
 fn suggestions_from(path: &std::path::Path, pick: Option<&str>) -> CliResult<Vec<Suggestion>> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::input(format!("{}:{}:{}: {e}", path.display(), e.line(), e.column())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::input(format!(
+            "{}:{}:{}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
     let list = match v.get("suggestions") {
         Some(s) => s.clone(),
         None if v.is_array() => v,
         None => serde_json::Value::Array(vec![v]),
     };
-    let all: Vec<Suggestion> = serde_json::from_value(list)
-        .map_err(|e| CliError::input(format!("{}: not a suggestion report from `teamtune suggest --output`: {e}", path.display())))?;
+    let all: Vec<Suggestion> = serde_json::from_value(list).map_err(|e| {
+        CliError::input(format!(
+            "{}: not a suggestion report from `teamtune suggest --output`: {e}",
+            path.display()
+        ))
+    })?;
     match pick {
         None => Ok(all),
         Some(id) => {
             let found: Vec<Suggestion> = all.iter().filter(|s| s.id == id).cloned().collect();
             if found.is_empty() {
                 let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
-                return Err(CliError::input(format!("{}: no suggestion `{id}` (ids: {})", path.display(), ids.join(", "))));
+                return Err(CliError::input(format!(
+                    "{}: no suggestion `{id}` (ids: {})",
+                    path.display(),
+                    ids.join(", ")
+                )));
             }
             Ok(found)
         }
@@ -95,10 +115,15 @@ pub fn run(args: &ApplyArgs) -> CliResult {
     } else if let Some(path) = &args.suggestion {
         ApplyMode::Suggestions(suggestions_from(path, args.pick.as_deref())?)
     } else {
-        return Err(CliError::input("pick one of --interactive, --auto, --suggestion FILE"));
+        return Err(CliError::input(
+            "pick one of --interactive, --auto, --suggestion FILE",
+        ));
     };
     if !(args.threshold.is_finite() && args.threshold >= 0.0) {
-        return Err(CliError::input(format!("--threshold {} must be a percentage >= 0", args.threshold)));
+        return Err(CliError::input(format!(
+            "--threshold {} must be a percentage >= 0",
+            args.threshold
+        )));
     }
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
     let mut opts = ApplyOptions::new(&args.team_id, &args.config, mode);
@@ -110,7 +135,11 @@ pub fn run(args: &ApplyArgs) -> CliResult {
     opts.auto_rollback = !args.no_auto_rollback;
     opts.seed = args.seed;
     opts.hitl = super::run::policy(args.hitl);
-    let mut term = Terminal { json: args.json, bar: None, shown: 0 };
+    let mut term = Terminal {
+        json: args.json,
+        bar: None,
+        shown: 0,
+    };
     let results = tuner.apply(&opts, &mut term)?;
     term.finish_bar();
     if args.json {
@@ -119,5 +148,9 @@ pub fn run(args: &ApplyArgs) -> CliResult {
         crate::render::print_apply_results(&results);
     }
     let applied = results.iter().any(|r| r.success);
-    Ok(if applied { Code::Done } else { Code::NotSucceeded })
+    Ok(if applied {
+        Code::Done
+    } else {
+        Code::NotSucceeded
+    })
 }

@@ -8,16 +8,26 @@ use crate::args::CompareArgs;
 use crate::exit::{CliError, CliResult, Code};
 
 fn sample(path: &Path) -> CliResult<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-    let values: Vec<serde_json::Value> = serde_json::from_str(&text)
-        .map_err(|e| CliError::input(format!("{}:{}:{}: expected a JSON array of numbers: {e}", path.display(), e.line(), e.column())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let values: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        CliError::input(format!(
+            "{}:{}:{}: expected a JSON array of numbers: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
     values
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            v.as_f64()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| CliError::input(format!("{}: element {i} is {v}, not a finite number", path.display())))
+            v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                CliError::input(format!(
+                    "{}: element {i} is {v}, not a finite number",
+                    path.display()
+                ))
+            })
         })
         .collect()
 }
@@ -30,10 +40,19 @@ pub fn run(args: &CompareArgs) -> CliResult {
         super::emit_json(&c, None, true)?;
         return Ok(Code::Done);
     }
-    println!("A: n={} mean={:.4}    B: n={} mean={:.4}", c.n_a, c.mean_a, c.n_b, c.mean_b);
+    println!(
+        "A: n={} mean={:.4}    B: n={} mean={:.4}",
+        c.n_a, c.mean_a, c.n_b, c.mean_b
+    );
     println!("improvement (A - B) / A: {:.2}%", c.improvement_percentage);
-    println!("Welch t = {:.4}, df = {:.2}, p = {:.4}", c.welch.t, c.welch.df, c.welch.p_value);
-    println!("Mann-Whitney U = {:.1}, p = {:.4}", c.mann_whitney.u, c.mann_whitney.p_value);
+    println!(
+        "Welch t = {:.4}, df = {:.2}, p = {:.4}",
+        c.welch.t, c.welch.df, c.welch.p_value
+    );
+    println!(
+        "Mann-Whitney U = {:.1}, p = {:.4}",
+        c.mann_whitney.u, c.mann_whitney.p_value
+    );
     println!(
         "bootstrap {:.0}% CI of the improvement: [{:.2}%, {:.2}%]",
         c.bootstrap.confidence * 100.0,

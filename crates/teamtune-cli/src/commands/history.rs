@@ -10,7 +10,11 @@ pub fn list(args: &HistoryArgs) -> CliResult {
     Ok(Code::Done)
 }
 
-fn print_history(team_id: &str, entries: &[teamtune::store::HistoryEntry], json: bool) -> CliResult<()> {
+fn print_history(
+    team_id: &str,
+    entries: &[teamtune::store::HistoryEntry],
+    json: bool,
+) -> CliResult<()> {
     if json {
         let list: Vec<serde_json::Value> = entries
             .iter()
@@ -58,19 +62,32 @@ pub fn check(args: &CheckArgs) -> CliResult {
         super::emit_json(&report, None, true)?;
     } else {
         match &report {
-            None => println!("team `{}` has no kept change awaiting a check", args.team_id),
+            None => println!(
+                "team `{}` has no kept change awaiting a check",
+                args.team_id
+            ),
             Some(r) => crate::render::print_check(r),
         }
     }
-    Ok(if report.as_ref().is_some_and(|r| r.status == "rolled_back") { Code::NotSucceeded } else { Code::Done })
+    Ok(
+        if report.as_ref().is_some_and(|r| r.status == "rolled_back") {
+            Code::NotSucceeded
+        } else {
+            Code::Done
+        },
+    )
 }
 
 /// After `teamtune run` records runs: check each team that has a kept change.
 pub fn auto_check(store: Option<&std::path::Path>, team_ids: &[String]) {
-    let Ok(tuner) = super::tuner(store, None) else { return };
+    let Ok(tuner) = super::tuner(store, None) else {
+        return;
+    };
     for team in team_ids {
         match tuner.check(team) {
-            Ok(Some(r)) if r.status == "rolled_back" || r.status == "regressed" => crate::render::print_check(&r),
+            Ok(Some(r)) if r.status == "rolled_back" || r.status == "regressed" => {
+                crate::render::print_check(&r)
+            }
             Ok(Some(r)) if r.status == "verified" => eprintln!("teamtune: {}: {}", team, r.message),
             Ok(_) => {}
             Err(e) => eprintln!("teamtune: auto-rollback check of `{team}` failed: {e}"),

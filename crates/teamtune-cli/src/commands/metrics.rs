@@ -15,7 +15,11 @@ pub fn export(args: &ExportArgs) -> CliResult {
             "no recorded runs of team `{}` in {} (teams recorded: {})",
             args.team_id,
             teamtune::store::resolve_path(args.store.store.as_deref()).display(),
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         )));
     }
     let format = match args.format {
@@ -27,7 +31,8 @@ pub fn export(args: &ExportArgs) -> CliResult {
         Some(path) => {
             let mut buf = Vec::new();
             store.export_team_runs(&args.team_id, format, &mut buf)?;
-            teamtune::atomic_write(path, &buf).map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+            teamtune::atomic_write(path, &buf)
+                .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
         }
         None => {
             let stdout = std::io::stdout();

@@ -17,7 +17,9 @@ pub fn dispatch(cli: Cli) -> CliResult {
     match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Run(a) => run::run(&a),
-        Command::Metrics { command: MetricsCommand::Export(a) } => metrics::export(&a),
+        Command::Metrics {
+            command: MetricsCommand::Export(a),
+        } => metrics::export(&a),
         Command::Analyze(a) => analyze::run(&a),
         Command::Suggest(a) => suggest::run(&a),
         Command::Compare(a) => compare::run(&a),
@@ -38,24 +40,35 @@ pub(crate) fn load(path: &std::path::Path) -> CliResult<teamtune::model::Workflo
 }
 
 /// Opens the store at `--store`, `$TEAMTUNE_STORE` or the default path.
-pub(crate) fn open_store(explicit: Option<&std::path::Path>) -> CliResult<teamtune::store::SqliteStore> {
+pub(crate) fn open_store(
+    explicit: Option<&std::path::Path>,
+) -> CliResult<teamtune::store::SqliteStore> {
     let path = teamtune::store::resolve_path(explicit);
     Ok(teamtune::store::SqliteStore::open(&path)?)
 }
 
 /// The autotuner over `--store` (or the default store) with `--baselines`.
-pub(crate) fn tuner(store: Option<&std::path::Path>, baselines: Option<&std::path::Path>) -> CliResult<teamtune::Autotuner> {
+pub(crate) fn tuner(
+    store: Option<&std::path::Path>,
+    baselines: Option<&std::path::Path>,
+) -> CliResult<teamtune::Autotuner> {
     let mut t = teamtune::Autotuner::new(teamtune::store::resolve_path(store));
     if let Some(b) = baselines {
-        let b = teamtune::analysis::Baselines::from_file(b).map_err(|e| crate::exit::CliError::input(e.to_string()))?;
+        let b = teamtune::analysis::Baselines::from_file(b)
+            .map_err(|e| crate::exit::CliError::input(e.to_string()))?;
         t = t.with_baselines(b);
     }
     Ok(t)
 }
 
 /// Writes a JSON report to `--output` (atomically) and/or stdout.
-pub(crate) fn emit_json(value: &impl serde::Serialize, output: Option<&std::path::Path>, stdout: bool) -> CliResult<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| crate::exit::CliError::failed(e.to_string()))?;
+pub(crate) fn emit_json(
+    value: &impl serde::Serialize,
+    output: Option<&std::path::Path>,
+    stdout: bool,
+) -> CliResult<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::exit::CliError::failed(e.to_string()))?;
     if let Some(path) = output {
         teamtune::atomic_write(path, format!("{text}\n").as_bytes())
             .map_err(|e| crate::exit::CliError::failed(format!("{}: {e}", path.display())))?;

@@ -20,7 +20,8 @@ const STORE_BATCH: usize = 500;
 
 pub fn run(args: &RunArgs) -> CliResult {
     let file = super::load(&args.file)?;
-    let engine = Engine::new(&file, args.workflow.as_deref()).map_err(|e| CliError::input(e.to_string()))?;
+    let engine =
+        Engine::new(&file, args.workflow.as_deref()).map_err(|e| CliError::input(e.to_string()))?;
     let mut inputs = IndexMap::new();
     if let Some(f) = &args.inputs_file {
         inputs.extend(read_inputs_file(f)?);
@@ -34,32 +35,49 @@ pub fn run(args: &RunArgs) -> CliResult {
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal())
     .then(|| Arc::new(crate::prompt::TerminalResponder) as Arc<dyn HitlResponder>);
-    let mut store = if args.no_store { None } else { Some(super::open_store(args.store.store.as_deref())?) };
+    let mut store = if args.no_store {
+        None
+    } else {
+        Some(super::open_store(args.store.store.as_deref())?)
+    };
     let progress = Progress::new(args.runs, "runs");
-    let opts = BatchOptions { runs: args.runs, seed: args.seed, inputs, hitl, responder, events: None, variant: None };
+    let opts = BatchOptions {
+        runs: args.runs,
+        seed: args.seed,
+        inputs,
+        hitl,
+        responder,
+        events: None,
+        variant: None,
+    };
     let mut pending: Vec<WorkflowRunRecord> = Vec::new();
     let mut summary = RunSummary::default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let show_each = !args.json && args.runs <= 5;
-    let result = run_batch(&engine, &opts, |record: WorkflowRunRecord| -> Result<(), CliError> {
-        summary.add(&record);
-        progress.inc();
-        if args.json {
-            serde_json::to_writer(&mut out, &record).map_err(|e| CliError::failed(e.to_string()))?;
-            out.write_all(b"\n")?;
-        } else if show_each {
-            progress.suspend(|| crate::render::print_run(&record));
-        }
-        if let Some(store) = store.as_mut() {
-            pending.push(record);
-            if pending.len() >= STORE_BATCH {
-                store.record_runs(&pending)?;
-                pending.clear();
+    let result = run_batch(
+        &engine,
+        &opts,
+        |record: WorkflowRunRecord| -> Result<(), CliError> {
+            summary.add(&record);
+            progress.inc();
+            if args.json {
+                serde_json::to_writer(&mut out, &record)
+                    .map_err(|e| CliError::failed(e.to_string()))?;
+                out.write_all(b"\n")?;
+            } else if show_each {
+                progress.suspend(|| crate::render::print_run(&record));
             }
-        }
-        Ok(())
-    });
+            if let Some(store) = store.as_mut() {
+                pending.push(record);
+                if pending.len() >= STORE_BATCH {
+                    store.record_runs(&pending)?;
+                    pending.clear();
+                }
+            }
+            Ok(())
+        },
+    );
     progress.finish();
     out.flush()?;
     drop(out);
@@ -74,9 +92,18 @@ pub fn run(args: &RunArgs) -> CliResult {
         super::history::auto_check(args.store.store.as_deref(), &teams);
     }
     if !args.json {
-        summary.print(batch.virtual_time, store.is_some().then(|| teamtune::store::resolve_path(args.store.store.as_deref())));
+        summary.print(
+            batch.virtual_time,
+            store
+                .is_some()
+                .then(|| teamtune::store::resolve_path(args.store.store.as_deref())),
+        );
     }
-    Ok(if batch.succeeded == batch.runs { Code::Done } else { Code::NotSucceeded })
+    Ok(if batch.succeeded == batch.runs {
+        Code::Done
+    } else {
+        Code::NotSucceeded
+    })
 }
 
 pub fn policy(h: HitlArg) -> HitlPolicy {

@@ -4,7 +4,10 @@ use crate::args::SuggestArgs;
 use crate::exit::{CliResult, Code};
 
 pub fn run(args: &SuggestArgs) -> CliResult {
-    let tuner = super::tuner(args.source.store.as_deref(), args.source.baselines.as_deref())?;
+    let tuner = super::tuner(
+        args.source.store.as_deref(),
+        args.source.baselines.as_deref(),
+    )?;
     let report = tuner.suggest(&args.team_id, &args.config, &super::source(&args.source))?;
     super::emit_json(&report, args.output.as_deref(), args.json)?;
     if !args.json {

@@ -36,20 +36,37 @@ pub fn run(args: &ValidateArgs) -> CliResult {
         }));
     }
     if args.json {
-        println!("{}", json!({"file": args.file.display().to_string(), "valid": true, "workflows": workflows}));
+        println!(
+            "{}",
+            json!({"file": args.file.display().to_string(), "valid": true, "workflows": workflows})
+        );
         return Ok(Code::Done);
     }
     println!("{}: ok", args.file.display());
     for w in &workflows {
         let nodes = w["nodes"].as_array().map_or(0, Vec::len);
-        let sim = if w["simulated"].as_bool() == Some(true) { ", simulated (virtual time)" } else { "" };
-        println!("  workflow {}: {nodes} nodes, starts at {}{sim}", w["name"].as_str().unwrap_or(""), w["start_node"].as_str().unwrap_or(""));
+        let sim = if w["simulated"].as_bool() == Some(true) {
+            ", simulated (virtual time)"
+        } else {
+            ""
+        };
+        println!(
+            "  workflow {}: {nodes} nodes, starts at {}{sim}",
+            w["name"].as_str().unwrap_or(""),
+            w["start_node"].as_str().unwrap_or("")
+        );
         for t in w["teams"].as_array().into_iter().flatten() {
             let members: Vec<String> = t["members"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|m| format!("{} ({})", m["id"].as_str().unwrap_or(""), m["runner"].as_str().unwrap_or("")))
+                .map(|m| {
+                    format!(
+                        "{} ({})",
+                        m["id"].as_str().unwrap_or(""),
+                        m["runner"].as_str().unwrap_or("")
+                    )
+                })
                 .collect();
             println!(
                 "    team {} [{}]: {}",
@@ -64,7 +81,9 @@ pub fn run(args: &ValidateArgs) -> CliResult {
 
 fn runner_name(r: &MemberRunner) -> String {
     match r {
-        MemberRunner::Command(argv) => format!("command {}", argv.first().map_or("", String::as_str)),
+        MemberRunner::Command(argv) => {
+            format!("command {}", argv.first().map_or("", String::as_str))
+        }
         MemberRunner::OpenAi { provider, config } => format!("openai {provider}/{}", config.model),
         MemberRunner::Sim(_) => "sim".to_string(),
     }

@@ -11,7 +11,10 @@ fn a_hanging_member_is_killed_with_its_children_at_its_timeout() {
     let script = write(
         dir.path(),
         "hang.sh",
-        &format!("#!/bin/sh\n(sleep 3; touch {}) &\nsleep 30\n", marker.display()),
+        &format!(
+            "#!/bin/sh\n(sleep 3; touch {}) &\nsleep 30\n",
+            marker.display()
+        ),
     );
     let f = write(
         dir.path(),
@@ -34,10 +37,16 @@ fn a_hanging_member_is_killed_with_its_children_at_its_timeout() {
         ),
     );
     let start = Instant::now();
-    let out = teamtune(dir.path(), &["run", f.to_str().unwrap(), "--json", "--no-store"]);
+    let out = teamtune(
+        dir.path(),
+        &["run", f.to_str().unwrap(), "--json", "--no-store"],
+    );
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(took < Duration::from_secs(10), "the member was not killed at its timeout ({took:?})");
+    assert!(
+        took < Duration::from_secs(10),
+        "the member was not killed at its timeout ({took:?})"
+    );
     let t = &json_lines(&out)[0]["team_runs"][0];
     assert_eq!(t["member_metrics"]["sleeper"]["error_message"], "timeout");
     assert_eq!(t["member_metrics"]["quick"]["success"], true);
@@ -68,7 +77,10 @@ fn exit_codes_stderr_and_reported_tool_calls() {
             command: ["sh", "-c", "echo 'it broke' >&2; exit 3"]
 "#,
     );
-    let out = teamtune(dir.path(), &["run", f.to_str().unwrap(), "--json", "--no-store"]);
+    let out = teamtune(
+        dir.path(),
+        &["run", f.to_str().unwrap(), "--json", "--no-store"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let m = &json_lines(&out)[0]["team_runs"][0]["member_metrics"];
     assert_eq!(m["reporter"]["success"], true);

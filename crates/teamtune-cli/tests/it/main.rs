@@ -20,7 +20,10 @@ pub fn teamtune(dir: &Path, args: &[&str]) -> Output {
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -39,5 +42,8 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Parses `--json` output: one object per line.
 pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
 }

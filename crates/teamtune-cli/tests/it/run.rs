@@ -12,7 +12,13 @@ fn strip_ids(mut v: serde_json::Value) -> serde_json::Value {
         for k in ["run_id", "start_time", "end_time"] {
             t.remove(k);
         }
-        for m in t.get_mut("member_metrics").unwrap().as_object_mut().unwrap().values_mut() {
+        for m in t
+            .get_mut("member_metrics")
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .values_mut()
+        {
             let m = m.as_object_mut().unwrap();
             m.remove("start_time");
             m.remove("end_time");
@@ -25,9 +31,28 @@ fn strip_ids(mut v: serde_json::Value) -> serde_json::Value {
 fn same_seed_same_records_and_a_thousand_runs_are_quick() {
     let root = repo_root();
     let run = |seed: &str| {
-        let out = teamtune(&root, &["run", "examples/code-review.yaml", "--runs", "1000", "--seed", seed, "--json", "--no-store"]);
-        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", stderr(&out));
-        json_lines(&out).into_iter().map(strip_ids).collect::<Vec<_>>()
+        let out = teamtune(
+            &root,
+            &[
+                "run",
+                "examples/code-review.yaml",
+                "--runs",
+                "1000",
+                "--seed",
+                seed,
+                "--json",
+                "--no-store",
+            ],
+        );
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&out)
+        );
+        json_lines(&out)
+            .into_iter()
+            .map(strip_ids)
+            .collect::<Vec<_>>()
     };
     let a = run("1");
     assert_eq!(a.len(), 1000);
@@ -43,38 +68,83 @@ fn every_example_runs() {
     let store = dir.path().join("t.db");
     for (file, extra) in [
         ("examples/code-review.yaml", vec!["--runs", "20"]),
-        ("examples/research-team.yaml", vec!["--runs", "5", "--input", "topic=caching"]),
-        ("examples/staged-pipeline.yaml", vec!["--runs", "5", "--hitl", "approve", "--input", "version=1.0"]),
+        (
+            "examples/research-team.yaml",
+            vec!["--runs", "5", "--input", "topic=caching"],
+        ),
+        (
+            "examples/staged-pipeline.yaml",
+            vec!["--runs", "5", "--hitl", "approve", "--input", "version=1.0"],
+        ),
         ("examples/repo-stats.yaml", vec![]),
     ] {
         let mut args = vec!["run", file, "--store", store.to_str().unwrap()];
         args.extend(extra);
         let out = teamtune(&root, &args);
-        assert!(out.status.code().is_some_and(|c| c <= 1), "{file}: {}", stderr(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("runs,"), "{file}");
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{file}: {}",
+            stderr(&out)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("runs,"),
+            "{file}"
+        );
     }
-    let out = teamtune(&root, &["run", "examples/repo-stats.yaml", "--json", "--no-store"]);
+    let out = teamtune(
+        &root,
+        &["run", "examples/repo-stats.yaml", "--json", "--no-store"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r = &json_lines(&out)[0];
-    let lines = r["team_runs"][0]["member_metrics"]["line_counter"]["tool_calls_used"].as_u64().unwrap();
-    assert!(lines > 10, "the line counter read the repository's Rust files");
+    let lines = r["team_runs"][0]["member_metrics"]["line_counter"]["tool_calls_used"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        lines > 10,
+        "the line counter read the repository's Rust files"
+    );
 }
 
 #[test]
 fn hitl_policies_decide_the_gate_and_no_tty_applies_the_fallback() {
     let root = repo_root();
     let go = |policy: &str| {
-        teamtune(&root, &["run", "examples/staged-pipeline.yaml", "--seed", "3", "--json", "--no-store", "--hitl", policy, "--input", "version=2"])
+        teamtune(
+            &root,
+            &[
+                "run",
+                "examples/staged-pipeline.yaml",
+                "--seed",
+                "3",
+                "--json",
+                "--no-store",
+                "--hitl",
+                policy,
+                "--input",
+                "version=2",
+            ],
+        )
     };
     let approved = go("approve");
     assert_eq!(approved.status.code(), Some(0), "{}", stderr(&approved));
     let rejected = go("reject");
     assert_eq!(rejected.status.code(), Some(1));
-    assert!(json_lines(&rejected)[0]["error"].as_str().unwrap().contains("rejected at HITL gate `approval`"));
+    assert!(
+        json_lines(&rejected)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("rejected at HITL gate `approval`")
+    );
     // prompt without a terminal: the gate's fallback (abort) applies, no prompt is shown.
     let prompted = go("prompt");
     assert_eq!(prompted.status.code(), Some(1));
-    assert!(json_lines(&prompted)[0]["error"].as_str().unwrap().contains("fallback: abort"));
+    assert!(
+        json_lines(&prompted)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("fallback: abort")
+    );
 }
 
 #[test]
@@ -83,11 +153,22 @@ fn bad_inputs_exit_2() {
     let out = teamtune(&root, &["run", "examples/does-not-exist.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("does-not-exist.yaml"));
-    let out = teamtune(&root, &["run", "examples/code-review.yaml", "--input", "novalue"]);
+    let out = teamtune(
+        &root,
+        &["run", "examples/code-review.yaml", "--input", "novalue"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let out = teamtune(&root, &["run", "examples/code-review.yaml", "--runs", "0"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = teamtune(&root, &["run", "examples/code-review.yaml", "--inputs-file", "README.md"]);
+    let out = teamtune(
+        &root,
+        &[
+            "run",
+            "examples/code-review.yaml",
+            "--inputs-file",
+            "README.md",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("README.md"));
 }

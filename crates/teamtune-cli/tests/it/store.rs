@@ -12,7 +12,13 @@ fn four_concurrent_runs_lose_no_record() {
     let children: Vec<_> = (0..4)
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_teamtune"))
-                .args(["run", "examples/code-review.yaml", "--runs", "300", "--seed"])
+                .args([
+                    "run",
+                    "examples/code-review.yaml",
+                    "--runs",
+                    "300",
+                    "--seed",
+                ])
                 .arg(i.to_string())
                 .arg("--store")
                 .arg(&db)
@@ -22,22 +28,77 @@ fn four_concurrent_runs_lose_no_record() {
         .collect();
     for c in children {
         let c = c.unwrap();
-        assert!(c.status.code().is_some_and(|x| x <= 1), "{}", String::from_utf8_lossy(&c.stderr));
+        assert!(
+            c.status.code().is_some_and(|x| x <= 1),
+            "{}",
+            String::from_utf8_lossy(&c.stderr)
+        );
     }
-    let out = teamtune(&root, &["metrics", "export", "--team-id", "review_team", "--store", db.to_str().unwrap(), "--format", "jsonl"]);
+    let out = teamtune(
+        &root,
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "review_team",
+            "--store",
+            db.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 1200);
-    let csv = teamtune(&root, &["metrics", "export", "--team-id", "review_team", "--store", db.to_str().unwrap(), "--format", "csv"]);
-    assert_eq!(stdout(&csv).lines().count(), 1201, "header + one row per run");
+    let csv = teamtune(
+        &root,
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "review_team",
+            "--store",
+            db.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        stdout(&csv).lines().count(),
+        1201,
+        "header + one row per run"
+    );
     let json_file = dir.path().join("out.json");
     let out = teamtune(
         &root,
-        &["metrics", "export", "--team-id", "review_team", "--store", db.to_str().unwrap(), "--output", json_file.to_str().unwrap()],
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "review_team",
+            "--store",
+            db.to_str().unwrap(),
+            "--output",
+            json_file.to_str().unwrap(),
+        ],
     );
     assert_eq!(out.status.code(), Some(0));
-    let all: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
     assert_eq!(all.len(), 1200);
-    let unknown = teamtune(&root, &["metrics", "export", "--team-id", "nobody", "--store", db.to_str().unwrap()]);
+    let unknown = teamtune(
+        &root,
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "nobody",
+            "--store",
+            db.to_str().unwrap(),
+        ],
+    );
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("review_team"), "names the teams it has");
+    assert!(
+        stderr(&unknown).contains("review_team"),
+        "names the teams it has"
+    );
 }

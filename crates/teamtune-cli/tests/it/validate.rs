@@ -5,17 +5,31 @@ use crate::{stderr, teamtune, write};
 #[test]
 fn malformed_yaml_points_at_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "bad.yaml", "workflows:\n  w:\n    nodes:\n      - id: a\n        goal: [unclosed\n");
+    let f = write(
+        dir.path(),
+        "bad.yaml",
+        "workflows:\n  w:\n    nodes:\n      - id: a\n        goal: [unclosed\n",
+    );
     let out = teamtune(dir.path(), &["validate", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("bad.yaml:"), "{err}");
     let loc = err.split("bad.yaml:").nth(1).unwrap();
     let mut parts = loc.split(':');
-    assert!(parts.next().unwrap().parse::<usize>().is_ok(), "line in {err}");
-    assert!(parts.next().unwrap().parse::<usize>().is_ok(), "column in {err}");
+    assert!(
+        parts.next().unwrap().parse::<usize>().is_ok(),
+        "line in {err}"
+    );
+    assert!(
+        parts.next().unwrap().parse::<usize>().is_ok(),
+        "column in {err}"
+    );
     // A type error is located too.
-    let f = write(dir.path(), "type.yaml", "workflows:\n  w:\n    nodes:\n      - id: a\n        tool_budget: lots\n");
+    let f = write(
+        dir.path(),
+        "type.yaml",
+        "workflows:\n  w:\n    nodes:\n      - id: a\n        tool_budget: lots\n",
+    );
     let out = teamtune(dir.path(), &["validate", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("type.yaml:5:"), "{}", stderr(&out));
@@ -48,12 +62,24 @@ fn unknown_formation_names_the_valid_ones_and_all_problems_are_reported() {
     let out = teamtune(dir.path(), &["validate", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("sem.yaml:6:1: node `start`: unknown team_formation `swarm`"), "{err}");
-    assert!(err.contains("sequential, parallel, pipeline, hierarchical, consensus"), "{err}");
-    assert!(err.contains("`next` lists 2 nodes") && err.contains("parallel"), "{err}");
+    assert!(
+        err.contains("sem.yaml:6:1: node `start`: unknown team_formation `swarm`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sequential, parallel, pipeline, hierarchical, consensus"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`next` lists 2 nodes") && err.contains("parallel"),
+        "{err}"
+    );
     assert!(err.contains("team `empty_team` has no members"), "{err}");
     assert!(err.contains("`nowhere` is not a node"), "{err}");
-    assert!(err.contains("sem.yaml:13:1: node `orphan` is unreachable"), "{err}");
+    assert!(
+        err.contains("sem.yaml:13:1: node `orphan` is unreachable"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -107,7 +133,18 @@ fn victor_forms_load_and_run() {
     for policy in ["approve", "reject"] {
         let out = teamtune(
             dir.path(),
-            &["run", f.to_str().unwrap(), "--hitl", policy, "--input", "topic=docs", "--input", "count=4", "--json", "--no-store"],
+            &[
+                "run",
+                f.to_str().unwrap(),
+                "--hitl",
+                policy,
+                "--input",
+                "topic=docs",
+                "--input",
+                "count=4",
+                "--json",
+                "--no-store",
+            ],
         );
         assert_eq!(out.status.code(), Some(0), "{policy}: {}", stderr(&out));
     }

@@ -10,7 +10,8 @@ use super::{BUDGET_EXHAUSTED, TurnInput, TurnOutcome, process};
 use crate::expr;
 
 pub(crate) async fn turn(argv: &[String], input: &TurnInput<'_>) -> TurnOutcome {
-    let argv: Result<Vec<String>, String> = argv.iter().map(|a| expr::render(a, input.state)).collect();
+    let argv: Result<Vec<String>, String> =
+        argv.iter().map(|a| expr::render(a, input.state)).collect();
     let argv = match argv {
         Ok(a) => a,
         Err(e) => return TurnOutcome::failed(format!("command argument: {e}"), 0),
@@ -31,15 +32,25 @@ pub(crate) async fn turn(argv: &[String], input: &TurnInput<'_>) -> TurnOutcome 
         Err(e) => return TurnOutcome::failed(e, 0),
     };
     if !out.success {
-        let code = out.code.map_or("a signal".to_string(), |c| format!("code {c}"));
+        let code = out
+            .code
+            .map_or("a signal".to_string(), |c| format!("code {c}"));
         let tail = process::tail(&out.stderr);
-        let reason = if tail.is_empty() { format!("exited with {code}") } else { format!("exited with {code}: {tail}") };
+        let reason = if tail.is_empty() {
+            format!("exited with {code}")
+        } else {
+            format!("exited with {code}: {tail}")
+        };
         return TurnOutcome::failed(reason, 0);
     }
     let parsed = parse_stdout(&out.stdout);
     let calls = parsed.tool_calls;
     if input.member_left.is_some_and(|left| calls > left) || input.pool.take(calls) < calls {
-        return TurnOutcome { success: false, error: Some(BUDGET_EXHAUSTED.to_string()), ..parsed };
+        return TurnOutcome {
+            success: false,
+            error: Some(BUDGET_EXHAUSTED.to_string()),
+            ..parsed
+        };
     }
     parsed
 }
@@ -54,7 +65,11 @@ fn parse_stdout(bytes: &[u8]) -> TurnOutcome {
         let tools_used = obj
             .get("tools_used")
             .and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         return TurnOutcome {
             success: true,
@@ -64,8 +79,15 @@ fn parse_stdout(bytes: &[u8]) -> TurnOutcome {
             error: None,
         };
     }
-    let output = serde_json::from_str::<Json>(trimmed).unwrap_or_else(|_| Json::String(trimmed.to_string()));
-    TurnOutcome { success: true, output, tool_calls: 0, tools_used: Vec::new(), error: None }
+    let output =
+        serde_json::from_str::<Json>(trimmed).unwrap_or_else(|_| Json::String(trimmed.to_string()));
+    TurnOutcome {
+        success: true,
+        output,
+        tool_calls: 0,
+        tools_used: Vec::new(),
+        error: None,
+    }
 }
 
 #[cfg(test)]

@@ -55,7 +55,13 @@ pub(crate) struct TurnOutcome {
 
 impl TurnOutcome {
     pub fn failed(reason: impl Into<String>, tool_calls: u64) -> Self {
-        TurnOutcome { success: false, output: Json::Null, tool_calls, tools_used: Vec::new(), error: Some(reason.into()) }
+        TurnOutcome {
+            success: false,
+            output: Json::Null,
+            tool_calls,
+            tools_used: Vec::new(),
+            error: Some(reason.into()),
+        }
     }
 }
 
@@ -67,7 +73,9 @@ pub(crate) struct TeamPool {
 
 impl TeamPool {
     pub fn new(total: Option<u32>) -> Self {
-        TeamPool { left: total.map(|t| AtomicU64::new(u64::from(t))) }
+        TeamPool {
+            left: total.map(|t| AtomicU64::new(u64::from(t))),
+        }
     }
 
     pub fn left(&self) -> Option<u64> {

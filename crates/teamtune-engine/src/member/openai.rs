@@ -27,17 +27,28 @@ pub(crate) async fn turn(cfg: &OpenAiProvider, input: &TurnInput<'_>) -> TurnOut
     }
 }
 
-async fn converse(cfg: &OpenAiProvider, input: &TurnInput<'_>) -> Result<TurnOutcome, (String, u64)> {
+async fn converse(
+    cfg: &OpenAiProvider,
+    input: &TurnInput<'_>,
+) -> Result<TurnOutcome, (String, u64)> {
     let m = input.member;
     let api_key = match &cfg.api_key_env {
-        Some(var) => Some(std::env::var(var).map_err(|_| (format!("environment variable {var} (the API key) is not set"), 0))?),
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            (
+                format!("environment variable {var} (the API key) is not set"),
+                0,
+            )
+        })?),
         None => None,
     };
     let mut tools = Vec::new();
     let mut defs: Vec<(&str, &ToolDef)> = Vec::new();
     for name in &m.tools {
         let Some(def) = input.workflow.tools.get(name) else {
-            return Err((format!("tool `{name}` is not defined in the workflow's `tools:`"), 0));
+            return Err((
+                format!("tool `{name}` is not defined in the workflow's `tools:`"),
+                0,
+            ));
         };
         defs.push((name.as_str(), def));
         tools.push(json!({
@@ -59,15 +70,24 @@ async fn converse(cfg: &OpenAiProvider, input: &TurnInput<'_>) -> Result<TurnOut
         user.push_str("\n\nPrevious output:\n");
         user.push_str(&input.previous_output.to_string());
     }
-    let mut messages = vec![json!({"role": "system", "content": system}), json!({"role": "user", "content": user})];
+    let mut messages = vec![
+        json!({"role": "system", "content": system}),
+        json!({"role": "user", "content": user}),
+    ];
     let url = format!("{}/chat/completions", cfg.base_url.trim_end_matches('/'));
     let mut calls: u64 = 0;
     let mut used: Vec<String> = Vec::new();
     let mut rounds = 0;
     loop {
         rounds += 1;
-        if input.member_left.is_none() && input.pool.left().is_none() && rounds > MAX_ROUNDS_UNBUDGETED {
-            return Err((format!("no final answer after {MAX_ROUNDS_UNBUDGETED} rounds of tool calls"), calls));
+        if input.member_left.is_none()
+            && input.pool.left().is_none()
+            && rounds > MAX_ROUNDS_UNBUDGETED
+        {
+            return Err((
+                format!("no final answer after {MAX_ROUNDS_UNBUDGETED} rounds of tool calls"),
+                calls,
+            ));
         }
         let mut body = json!({"model": cfg.model, "messages": messages});
         if !tools.is_empty() {
@@ -79,30 +99,69 @@ async fn converse(cfg: &OpenAiProvider, input: &TurnInput<'_>) -> Result<TurnOut
         if let Some(mt) = cfg.max_tokens {
             body["max_tokens"] = json!(mt);
         }
-        let reply = post(input.http.get(), &url, api_key.as_deref(), &body, cfg).await.map_err(|e| (e, calls))?;
+        let reply = post(input.http.get(), &url, api_key.as_deref(), &body, cfg)
+            .await
+            .map_err(|e| (e, calls))?;
         let message = reply
             .pointer("/choices/0/message")
             .cloned()
-            .ok_or_else(|| (format!("malformed reply from {}: no choices[0].message", cfg.base_url), calls))?;
-        let tool_calls = message.get("tool_calls").and_then(Json::as_array).cloned().unwrap_or_default();
+            .ok_or_else(|| {
+                (
+                    format!(
+                        "malformed reply from {}: no choices[0].message",
+                        cfg.base_url
+                    ),
+                    calls,
+                )
+            })?;
+        let tool_calls = message
+            .get("tool_calls")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
         if tool_calls.is_empty() {
             let content = message.get("content").cloned().unwrap_or(Json::Null);
             let output = match content {
                 Json::String(s) => Json::String(s),
-                Json::Null => return Err(("malformed reply: a message with neither content nor tool_calls".to_string(), calls)),
+                Json::Null => {
+                    return Err((
+                        "malformed reply: a message with neither content nor tool_calls"
+                            .to_string(),
+                        calls,
+                    ));
+                }
                 other => other,
             };
             used.sort();
             used.dedup();
-            return Ok(TurnOutcome { success: true, output, tool_calls: calls, tools_used: used, error: None });
+            return Ok(TurnOutcome {
+                success: true,
+                output,
+                tool_calls: calls,
+                tools_used: used,
+                error: None,
+            });
         }
         messages.push(message.clone());
         for call in tool_calls {
-            let id = call.get("id").and_then(Json::as_str).unwrap_or("").to_string();
-            let name = call.pointer("/function/name").and_then(Json::as_str).ok_or_else(|| {
-                ("malformed reply: a tool call without function.name".to_string(), calls)
-            })?;
-            let args_text = call.pointer("/function/arguments").and_then(Json::as_str).unwrap_or("{}");
+            let id = call
+                .get("id")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string();
+            let name = call
+                .pointer("/function/name")
+                .and_then(Json::as_str)
+                .ok_or_else(|| {
+                    (
+                        "malformed reply: a tool call without function.name".to_string(),
+                        calls,
+                    )
+                })?;
+            let args_text = call
+                .pointer("/function/arguments")
+                .and_then(Json::as_str)
+                .unwrap_or("{}");
             if input.member_left.is_some_and(|left| calls >= left) || input.pool.take(1) == 0 {
                 return Err((BUDGET_EXHAUSTED.to_string(), calls));
             }
@@ -125,7 +184,8 @@ async fn post(
     cfg: &OpenAiProvider,
 ) -> Result<Json, String> {
     let retries = cfg.max_retries.unwrap_or(DEFAULT_RETRIES);
-    let timeout = Duration::from_secs_f64(cfg.request_timeout_s.unwrap_or(DEFAULT_REQUEST_TIMEOUT_S));
+    let timeout =
+        Duration::from_secs_f64(cfg.request_timeout_s.unwrap_or(DEFAULT_REQUEST_TIMEOUT_S));
     let mut attempt = 0;
     loop {
         let mut req = client.post(url).json(body).timeout(timeout);
@@ -136,7 +196,10 @@ async fn post(
             Ok(resp) => {
                 let status = resp.status();
                 if status.is_success() {
-                    let text = resp.text().await.map_err(|e| format!("reading reply from {url}: {e}"))?;
+                    let text = resp
+                        .text()
+                        .await
+                        .map_err(|e| format!("reading reply from {url}: {e}"))?;
                     return serde_json::from_str(&text)
                         .map_err(|e| format!("malformed reply from {url}: not JSON ({e})"));
                 }
@@ -153,12 +216,17 @@ async fn post(
                 }
                 (retry_after, reason)
             }
-            Err(e) => (None, format!("request to {url} failed: {}", without_url_secrets(&e))),
+            Err(e) => (
+                None,
+                format!("request to {url} failed: {}", without_url_secrets(&e)),
+            ),
         };
         if attempt >= retries {
             return Err(format!("{reason} (after {} attempts)", attempt + 1));
         }
-        let backoff = retry_after.unwrap_or(0.5 * f64::from(1u32 << attempt.min(10))).min(60.0);
+        let backoff = retry_after
+            .unwrap_or(0.5 * f64::from(1u32 << attempt.min(10)))
+            .min(60.0);
         tokio::time::sleep(Duration::from_secs_f64(backoff)).await;
         attempt += 1;
     }
@@ -167,7 +235,10 @@ async fn post(
 fn without_url_secrets(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     if let Some(u) = e.url() {
-        s = s.replace(u.as_str(), &format!("{}://{}", u.scheme(), u.host_str().unwrap_or("")));
+        s = s.replace(
+            u.as_str(),
+            &format!("{}://{}", u.scheme(), u.host_str().unwrap_or("")),
+        );
     }
     s
 }
@@ -179,7 +250,11 @@ async fn run_tool(def: &ToolDef, args_text: &str) -> String {
         Ok(a) => a,
         Err(e) => return format!("error: the arguments are not JSON: {e}"),
     };
-    let argv: Result<Vec<String>, String> = def.command.iter().map(|a| expr::render_with(a, &args)).collect();
+    let argv: Result<Vec<String>, String> = def
+        .command
+        .iter()
+        .map(|a| expr::render_with(a, &args))
+        .collect();
     let argv = match argv {
         Ok(a) => a,
         Err(e) => return format!("error: {e}"),
@@ -188,7 +263,11 @@ async fn run_tool(def: &ToolDef, args_text: &str) -> String {
     match tokio::time::timeout(limit, process::run(&argv, args.to_string().as_bytes())).await {
         Err(_) => "error: the tool timed out".to_string(),
         Ok(Err(e)) => format!("error: {e}"),
-        Ok(Ok(out)) if !out.success => format!("error (exit code {:?}): {}", out.code, process::tail(&out.stderr)),
+        Ok(Ok(out)) if !out.success => format!(
+            "error (exit code {:?}): {}",
+            out.code,
+            process::tail(&out.stderr)
+        ),
         Ok(Ok(out)) => {
             let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
             if s.len() > TOOL_OUTPUT_LIMIT {

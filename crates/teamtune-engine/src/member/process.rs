@@ -46,7 +46,9 @@ pub(crate) async fn run(argv: &[String], stdin: &[u8]) -> Result<Output, String>
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
     let _guard = GroupGuard(child.id().and_then(|id| i32::try_from(id).ok()));
     let mut child_stdin = child.stdin.take();
     let mut stdout = child.stdout.take().ok_or("no stdout pipe")?;
@@ -60,11 +62,23 @@ pub(crate) async fn run(argv: &[String], stdin: &[u8]) -> Result<Output, String>
     };
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let (_, r1, r2) = tokio::join!(write, stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
+    let (_, r1, r2) = tokio::join!(
+        write,
+        stdout.read_to_end(&mut out),
+        stderr.read_to_end(&mut err)
+    );
     r1.map_err(|e| format!("reading stdout of `{program}`: {e}"))?;
     r2.map_err(|e| format!("reading stderr of `{program}`: {e}"))?;
-    let status = child.wait().await.map_err(|e| format!("waiting for `{program}`: {e}"))?;
-    Ok(Output { success: status.success(), code: status.code(), stdout: out, stderr: err })
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| format!("waiting for `{program}`: {e}"))?;
+    Ok(Output {
+        success: status.success(),
+        code: status.code(),
+        stdout: out,
+        stderr: err,
+    })
 }
 
 /// The last lines of stderr, for failure reasons.
@@ -73,5 +87,15 @@ pub(crate) fn tail(bytes: &[u8]) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let start = lines.len().saturating_sub(3);
     let t = lines[start..].join(" | ");
-    if t.chars().count() > 400 { t.chars().rev().take(400).collect::<Vec<_>>().into_iter().rev().collect() } else { t }
+    if t.chars().count() > 400 {
+        t.chars()
+            .rev()
+            .take(400)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect()
+    } else {
+        t
+    }
 }

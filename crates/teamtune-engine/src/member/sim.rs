@@ -45,10 +45,19 @@ pub(crate) fn draw(p: &SimParams, team_size: usize, kind: TurnKind, seed: u64) -
     } else {
         0
     };
-    let needed = if kind == TurnKind::Synthesis { 0 } else { needed_draw };
+    let needed = if kind == TurnKind::Synthesis {
+        0
+    } else {
+        needed_draw
+    };
     let hang = rng.random::<f64>() < p.hang_rate;
     let fail = rng.random::<f64>() < p.failure_rate;
-    Plan { think_s, needed, hang, fail }
+    Plan {
+        think_s,
+        needed,
+        hang,
+        fail,
+    }
 }
 
 pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
@@ -56,7 +65,10 @@ pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
     let allowed = allowed_calls(input.member_left, input.pool);
     let (wanted, exhausted) = match allowed {
         Some(a) if plan.needed > a => (a, true),
-        Some(a) => (plan.needed + (p.over_explore * (a - plan.needed) as f64).floor() as u64, false),
+        Some(a) => (
+            plan.needed + (p.over_explore * (a - plan.needed) as f64).floor() as u64,
+            false,
+        ),
         None => (plan.needed, false),
     };
     let wanted = match input.member_left {
@@ -95,7 +107,11 @@ pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
 
 fn truncate(s: &str, n: usize) -> String {
     let line = s.lines().next().unwrap_or("");
-    if line.chars().count() <= n { line.to_string() } else { line.chars().take(n).collect::<String>() + "..." }
+    if line.chars().count() <= n {
+        line.to_string()
+    } else {
+        line.chars().take(n).collect::<String>() + "..."
+    }
 }
 
 #[cfg(test)]
@@ -104,16 +120,28 @@ mod tests {
 
     #[test]
     fn draws_are_reproducible_and_follow_the_parameters() {
-        let p = SimParams { work_calls: 0.0, think_s: ThinkTime::Fixed(10.0), ..SimParams::default() };
+        let p = SimParams {
+            work_calls: 0.0,
+            think_s: ThinkTime::Fixed(10.0),
+            ..SimParams::default()
+        };
         let a = draw(&p, 3, TurnKind::Work, 42);
         assert_eq!(a, draw(&p, 3, TurnKind::Work, 42));
         assert_eq!(a.think_s, 10.0);
         assert_eq!(a.needed, 0);
-        let q = SimParams { work_calls: 30.0, ..SimParams::default() };
-        let mean: f64 = (0..2000).map(|s| draw(&q, 3, TurnKind::Work, s).needed as f64).sum::<f64>() / 2000.0;
+        let q = SimParams {
+            work_calls: 30.0,
+            ..SimParams::default()
+        };
+        let mean: f64 = (0..2000)
+            .map(|s| draw(&q, 3, TurnKind::Work, s).needed as f64)
+            .sum::<f64>()
+            / 2000.0;
         assert!((mean - 10.0).abs() < 0.5, "Poisson(30/3) mean was {mean}");
         let med = {
-            let mut t: Vec<f64> = (0..2001).map(|s| draw(&q, 3, TurnKind::Work, s).think_s).collect();
+            let mut t: Vec<f64> = (0..2001)
+                .map(|s| draw(&q, 3, TurnKind::Work, s).think_s)
+                .collect();
             t.sort_by(f64::total_cmp);
             t[1000]
         };

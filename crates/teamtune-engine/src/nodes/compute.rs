@@ -16,7 +16,10 @@ pub(crate) async fn run(id: &str, node: &ComputeNode, state: &State) -> Result<J
     let mut inputs = Map::new();
     for (k, tpl) in &node.inputs {
         let v = expr::render(tpl, state)?;
-        inputs.insert(k.clone(), serde_json::from_str(&v).unwrap_or(Json::String(v)));
+        inputs.insert(
+            k.clone(),
+            serde_json::from_str(&v).unwrap_or(Json::String(v)),
+        );
     }
     let Some(argv) = &node.command else {
         if let Some(h) = &node.handler {
@@ -26,15 +29,25 @@ pub(crate) async fn run(id: &str, node: &ComputeNode, state: &State) -> Result<J
         }
         return Ok(Json::Object(inputs));
     };
-    let argv: Vec<String> = argv.iter().map(|a| expr::render(a, state)).collect::<Result<_, _>>()?;
+    let argv: Vec<String> = argv
+        .iter()
+        .map(|a| expr::render(a, state))
+        .collect::<Result<_, _>>()?;
     let stdin = json!({"inputs": inputs, "state": state.to_json()}).to_string();
     let fut = process::run(&argv, stdin.as_bytes());
     let out = match node.timeout_seconds {
-        Some(t) => tokio::time::timeout(Duration::from_secs_f64(t), fut).await.map_err(|_| "timeout".to_string())??,
+        Some(t) => tokio::time::timeout(Duration::from_secs_f64(t), fut)
+            .await
+            .map_err(|_| "timeout".to_string())??,
         None => fut.await?,
     };
     if !out.success {
-        return Err(format!("`{}` exited with {:?}: {}", argv[0], out.code, process::tail(&out.stderr)));
+        return Err(format!(
+            "`{}` exited with {:?}: {}",
+            argv[0],
+            out.code,
+            process::tail(&out.stderr)
+        ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     Ok(serde_json::from_str(text.trim()).unwrap_or_else(|_| Json::String(text.trim().to_string())))

@@ -38,11 +38,17 @@ pub(crate) async fn run(
         prompt,
         choices: node.choices.clone(),
         default_value: node.default_value.clone(),
-        context: node.context_keys.iter().map(|k| (k.clone(), state.get(k).cloned().unwrap_or(Json::Null))).collect(),
+        context: node
+            .context_keys
+            .iter()
+            .map(|k| (k.clone(), state.get(k).cloned().unwrap_or(Json::Null)))
+            .collect(),
         timeout_seconds: node.timeout_seconds,
     };
     if let Some(sink) = ctx.events {
-        sink(&Event::HitlWaiting { node_id: id.to_string() });
+        sink(&Event::HitlWaiting {
+            node_id: id.to_string(),
+        });
     }
     let mut answer = ask(&request, ctx.hitl, ctx.responder.cloned()).await;
     if answer.is_none() && node.fallback == Fallback::Retry && ctx.hitl == HitlPolicy::Prompt {
@@ -51,11 +57,15 @@ pub(crate) async fn run(
     let (result, outcome) = match answer {
         Some(a) => apply_answer(id, node, a, next_is_condition, state),
         None => match node.fallback {
-            Fallback::Abort | Fallback::Retry => {
-                (GateResult::Stop(format!("no answer at HITL gate `{id}` (fallback: abort)")), "aborted")
-            }
+            Fallback::Abort | Fallback::Retry => (
+                GateResult::Stop(format!("no answer at HITL gate `{id}` (fallback: abort)")),
+                "aborted",
+            ),
             Fallback::Continue => {
-                let v = node.default_value.clone().unwrap_or_else(|| "timeout".to_string());
+                let v = node
+                    .default_value
+                    .clone()
+                    .unwrap_or_else(|| "timeout".to_string());
                 state.set(node.output_key.clone(), Json::String(v));
                 (GateResult::Continue, "fallback: continue")
             }
@@ -63,7 +73,10 @@ pub(crate) async fn run(
         },
     };
     if let Some(sink) = ctx.events {
-        sink(&Event::HitlResolved { node_id: id.to_string(), outcome: outcome.to_string() });
+        sink(&Event::HitlResolved {
+            node_id: id.to_string(),
+            outcome: outcome.to_string(),
+        });
     }
     result
 }
@@ -81,17 +94,24 @@ fn apply_answer(
         if next_is_condition {
             (GateResult::Continue, "rejected")
         } else {
-            (GateResult::Stop(format!("rejected at HITL gate `{id}`")), "rejected")
+            (
+                GateResult::Stop(format!("rejected at HITL gate `{id}`")),
+                "rejected",
+            )
         }
     };
     match (node.hitl_type, answer) {
         (HitlType::Review, HitlAnswer::Approve { comment }) => {
-            state.set(key, json!({"approved": true, "comments": comment.unwrap_or_default()}));
+            state.set(
+                key,
+                json!({"approved": true, "comments": comment.unwrap_or_default()}),
+            );
             (GateResult::Continue, "approved")
         }
-        (HitlType::Review, HitlAnswer::Reject { comment }) => {
-            rejected(state, json!({"approved": false, "comments": comment.unwrap_or_default()}))
-        }
+        (HitlType::Review, HitlAnswer::Reject { comment }) => rejected(
+            state,
+            json!({"approved": false, "comments": comment.unwrap_or_default()}),
+        ),
         (HitlType::Approval | HitlType::Confirmation, HitlAnswer::Approve { .. }) => {
             state.set(key, Json::String("approved".into()));
             (GateResult::Continue, "approved")
@@ -100,12 +120,18 @@ fn apply_answer(
             rejected(state, Json::String("rejected".into()))
         }
         (HitlType::Choice, HitlAnswer::Approve { .. }) => {
-            let v = node.default_value.clone().or_else(|| node.choices.first().cloned()).unwrap_or_default();
+            let v = node
+                .default_value
+                .clone()
+                .or_else(|| node.choices.first().cloned())
+                .unwrap_or_default();
             state.set(key, Json::String(v));
             (GateResult::Continue, "approved")
         }
         (HitlType::Input, HitlAnswer::Approve { comment }) => {
-            let v = comment.or_else(|| node.default_value.clone()).unwrap_or_default();
+            let v = comment
+                .or_else(|| node.default_value.clone())
+                .unwrap_or_default();
             state.set(key, Json::String(v));
             (GateResult::Continue, "approved")
         }
@@ -119,7 +145,11 @@ fn apply_answer(
     }
 }
 
-async fn ask(request: &HitlRequest, policy: HitlPolicy, responder: Option<Arc<dyn HitlResponder>>) -> Option<HitlAnswer> {
+async fn ask(
+    request: &HitlRequest,
+    policy: HitlPolicy,
+    responder: Option<Arc<dyn HitlResponder>>,
+) -> Option<HitlAnswer> {
     match policy {
         HitlPolicy::Approve => Some(HitlAnswer::Approve { comment: None }),
         HitlPolicy::Reject => Some(HitlAnswer::Reject { comment: None }),

@@ -40,5 +40,9 @@ fn outputs_by_member<'a>(
     ids: impl Iterator<Item = &'a str>,
     outcomes: &[crate::member::TurnOutcome],
 ) -> serde_json::Value {
-    serde_json::Value::Object(ids.zip(outcomes).map(|(id, o)| (id.to_string(), o.output.clone())).collect())
+    serde_json::Value::Object(
+        ids.zip(outcomes)
+            .map(|(id, o)| (id.to_string(), o.output.clone()))
+            .collect(),
+    )
 }

@@ -78,7 +78,11 @@ impl<'a> TeamRun<'a> {
             http,
             events,
             pool: TeamPool::new(team.total_tool_budget),
-            tallies: Mutex::new((0..team.members.len()).map(|_| MemberTally::default()).collect()),
+            tallies: Mutex::new(
+                (0..team.members.len())
+                    .map(|_| MemberTally::default())
+                    .collect(),
+            ),
             team_hash: hash_str(&team.id),
         }
     }
@@ -97,9 +101,16 @@ impl<'a> TeamRun<'a> {
             t.first_start.get_or_insert(start);
             t.ran = true;
             t.turns += 1;
-            (t.turns, m.tool_budget.map(|b| u64::from(b).saturating_sub(t.calls)))
+            (
+                t.turns,
+                m.tool_budget.map(|b| u64::from(b).saturating_sub(t.calls)),
+            )
         });
-        let goal_src = if m.goal.trim().is_empty() { &self.team.goal } else { &m.goal };
+        let goal_src = if m.goal.trim().is_empty() {
+            &self.team.goal
+        } else {
+            &m.goal
+        };
         let outcome = match expr::render(goal_src, self.state) {
             Err(e) => TurnOutcome::failed(format!("goal template: {e}"), 0),
             Ok(goal) => {
@@ -203,7 +214,11 @@ impl<'a> TeamRun<'a> {
         }
         let duration = (end - start).as_secs_f64();
         if let Some(sink) = self.events {
-            sink(&Event::TeamFinished { team_id: team.id.clone(), success: outcome.success, duration_seconds: duration });
+            sink(&Event::TeamFinished {
+                team_id: team.id.clone(),
+                success: outcome.success,
+                duration_seconds: duration,
+            });
         }
         let record = TeamRunRecord {
             team_id: team.id.clone(),
@@ -226,7 +241,10 @@ impl<'a> TeamRun<'a> {
             timeout_seconds: team.timeout_seconds,
             error: if outcome.success { None } else { outcome.error },
         };
-        TeamResult { record, output: outcome.output }
+        TeamResult {
+            record,
+            output: outcome.output,
+        }
     }
 }
 

@@ -27,7 +27,9 @@ fn serve(replies: Vec<Reply>) -> Server {
     let seen = requests.clone();
     thread::spawn(move || {
         for (status, headers, body) in replies {
-            let Ok((stream, _)) = listener.accept() else { return };
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
             let mut reader = BufReader::new(stream);
             let mut auth = String::new();
             let mut len = 0usize;
@@ -46,7 +48,9 @@ fn serve(replies: Vec<Reply>) -> Server {
             }
             let mut buf = vec![0u8; len];
             reader.read_exact(&mut buf).unwrap();
-            seen.lock().unwrap().push((auth, serde_json::from_slice(&buf).unwrap_or(Value::Null)));
+            seen.lock()
+                .unwrap()
+                .push((auth, serde_json::from_slice(&buf).unwrap_or(Value::Null)));
             let mut resp = format!(
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
                 body.len()
@@ -76,7 +80,9 @@ fn tool_call(id: &str, name: &str, args: Value) -> Value {
 }
 
 fn asks_tools(calls: Vec<Value>) -> Reply {
-    ok(json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": calls}}]}))
+    ok(
+        json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": calls}}]}),
+    )
 }
 
 fn run(url: &str, budget: u32) -> WorkflowRunRecord {
@@ -113,23 +119,41 @@ workflows:
 
 #[test]
 fn tool_calls_run_workflow_tools_and_count_against_the_budget() {
-    let server = serve(vec![asks_tools(vec![tool_call("c1", "echo_word", json!({"word": "hello"}))]), answer("all done")]);
+    let server = serve(vec![
+        asks_tools(vec![tool_call("c1", "echo_word", json!({"word": "hello"}))]),
+        answer("all done"),
+    ]);
     let r = run(&server.url, 5);
     let t = &r.team_runs[0];
     assert!(r.success, "{:?}", r.error);
     let m = &t.member_metrics["writer"];
-    assert_eq!((m.tool_calls_used, m.tools_used.clone()), (1, vec!["echo_word".to_string()]));
+    assert_eq!(
+        (m.tool_calls_used, m.tools_used.clone()),
+        (1, vec!["echo_word".to_string()])
+    );
     let reqs = server.requests.lock().unwrap();
     assert_eq!(reqs.len(), 2);
     let home = std::env::var("HOME").unwrap();
-    assert_eq!(reqs[0].0, format!("Bearer {home}"), "the key comes from the named env var");
+    assert_eq!(
+        reqs[0].0,
+        format!("Bearer {home}"),
+        "the key comes from the named env var"
+    );
     assert_eq!(reqs[0].1["model"], "test-model");
     assert_eq!(reqs[0].1["tools"][0]["function"]["name"], "echo_word");
-    assert!(reqs[0].1["messages"][1]["content"].as_str().unwrap().contains("Write about rust"));
+    assert!(
+        reqs[0].1["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Write about rust")
+    );
     let tool_msg = &reqs[1].1["messages"][3];
     assert_eq!(tool_msg["role"], "tool");
     assert_eq!(tool_msg["tool_call_id"], "c1");
-    assert_eq!(tool_msg["content"], "hello\n", "the tool ran as a command with rendered arguments");
+    assert_eq!(
+        tool_msg["content"], "hello\n",
+        "the tool ran as a command with rendered arguments"
+    );
 }
 
 #[test]
@@ -148,7 +172,11 @@ fn a_member_that_wants_more_calls_than_its_budget_fails() {
 #[test]
 fn rate_limits_and_server_errors_are_retried() {
     let server = serve(vec![
-        (429, vec![("retry-after", "0".to_string())], "{}".to_string()),
+        (
+            429,
+            vec![("retry-after", "0".to_string())],
+            "{}".to_string(),
+        ),
         (503, vec![], "busy".to_string()),
         answer("finally"),
     ]);
@@ -159,22 +187,44 @@ fn rate_limits_and_server_errors_are_retried() {
 
 #[test]
 fn persistent_errors_and_malformed_replies_fail_with_a_reason() {
-    let server = serve(vec![(500, vec![], "down".into()), (500, vec![], "down".into()), (500, vec![], "down".into())]);
+    let server = serve(vec![
+        (500, vec![], "down".into()),
+        (500, vec![], "down".into()),
+        (500, vec![], "down".into()),
+    ]);
     let r = run(&server.url, 5);
-    let err = r.team_runs[0].member_metrics["writer"].error_message.clone().unwrap();
-    assert!(err.contains("HTTP 500") && err.contains("after 3 attempts"), "{err}");
+    let err = r.team_runs[0].member_metrics["writer"]
+        .error_message
+        .clone()
+        .unwrap();
+    assert!(
+        err.contains("HTTP 500") && err.contains("after 3 attempts"),
+        "{err}"
+    );
     let home = std::env::var("HOME").unwrap();
     assert!(!err.contains(&home), "the API key never appears in errors");
 
     let server = serve(vec![(400, vec![], r#"{"error": "bad model"}"#.into())]);
-    let err = run(&server.url, 5).team_runs[0].member_metrics["writer"].error_message.clone().unwrap();
-    assert!(err.contains("HTTP 400") && err.contains("bad model"), "4xx is not retried: {err}");
+    let err = run(&server.url, 5).team_runs[0].member_metrics["writer"]
+        .error_message
+        .clone()
+        .unwrap();
+    assert!(
+        err.contains("HTTP 400") && err.contains("bad model"),
+        "4xx is not retried: {err}"
+    );
 
     let server = serve(vec![ok(json!({"id": "x"}))]);
-    let err = run(&server.url, 5).team_runs[0].member_metrics["writer"].error_message.clone().unwrap();
+    let err = run(&server.url, 5).team_runs[0].member_metrics["writer"]
+        .error_message
+        .clone()
+        .unwrap();
     assert!(err.contains("malformed reply"), "{err}");
 
     let server = serve(vec![(200, vec![], "not json".into())]);
-    let err = run(&server.url, 5).team_runs[0].member_metrics["writer"].error_message.clone().unwrap();
+    let err = run(&server.url, 5).team_runs[0].member_metrics["writer"]
+        .error_message
+        .clone()
+        .unwrap();
     assert!(err.contains("not JSON"), "{err}");
 }

@@ -5,6 +5,8 @@
 //!
 //! The figures are printed (run with `--nocapture` to see them).
 
+#![allow(clippy::print_stderr)]
+
 use teamtune::analysis::{AbStatus, DecisionRules, decide};
 use teamtune::engine::{Engine, RunOptions, run_seed};
 use teamtune::model::load_str;
@@ -35,7 +37,12 @@ pub fn sample(engine: &Engine, base_seed: u64, n: u64) -> Vec<teamtune::model::T
     rt.block_on(async {
         let mut out = Vec::new();
         for i in 0..n {
-            let r = engine.run(&RunOptions { seed: run_seed(base_seed, i), ..RunOptions::default() }).await;
+            let r = engine
+                .run(&RunOptions {
+                    seed: run_seed(base_seed, i),
+                    ..RunOptions::default()
+                })
+                .await;
             out.extend(r.team_runs);
         }
         out
@@ -61,8 +68,20 @@ fn aa_false_positives_and_planted_improvement_power() {
             decide(&outcomes(&a), &outcomes(&b), &rules, *t).status == AbStatus::Passed
         })
         .count();
-    eprintln!("A/A passed: {aa_passed}/200 ({:.1}%)", aa_passed as f64 / 2.0);
-    eprintln!("planted 30% improvement passed: {planted_passed}/50 ({:.0}%)", planted_passed as f64 * 2.0);
-    assert!(aa_passed <= 10, "A/A false positive rate {aa_passed}/200 exceeds 5%");
-    assert!(planted_passed >= 45, "power {planted_passed}/50 is below 90%");
+    eprintln!(
+        "A/A passed: {aa_passed}/200 ({:.1}%)",
+        aa_passed as f64 / 2.0
+    );
+    eprintln!(
+        "planted 30% improvement passed: {planted_passed}/50 ({:.0}%)",
+        planted_passed as f64 * 2.0
+    );
+    assert!(
+        aa_passed <= 10,
+        "A/A false positive rate {aa_passed}/200 exceeds 5%"
+    );
+    assert!(
+        planted_passed >= 45,
+        "power {planted_passed}/50 is below 90%"
+    );
 }

@@ -65,7 +65,9 @@ fn opts(file: &Path, mode: ApplyMode) -> ApplyOptions {
 #[test]
 fn apply_keeps_comments_and_rollback_restores_byte_for_byte() {
     let (dir, file, tuner) = setup();
-    let results = tuner.apply(&opts(&file, ApplyMode::Auto), &mut Quiet).unwrap();
+    let results = tuner
+        .apply(&opts(&file, ApplyMode::Auto), &mut Quiet)
+        .unwrap();
     let kept: Vec<_> = results.iter().filter(|r| r.history_id.is_some()).collect();
     assert!(!kept.is_empty(), "{results:#?}");
     assert_eq!(kept[0].validation_status, "passed");
@@ -74,9 +76,15 @@ fn apply_keeps_comments_and_rollback_restores_byte_for_byte() {
     for line in AUDIT.lines().filter(|l| l.trim_start().starts_with('#')) {
         assert!(edited.contains(line), "comment line lost: {line}");
     }
-    assert!(edited.contains("# one after another"), "trailing comment kept");
+    assert!(
+        edited.contains("# one after another"),
+        "trailing comment kept"
+    );
     let loaded = load_file(&file).unwrap();
-    assert_ne!(loaded.find_team("audit_team").unwrap().1.formation.as_str(), "sequential");
+    assert_ne!(
+        loaded.find_team("audit_team").unwrap().1.formation.as_str(),
+        "sequential"
+    );
 
     // History survives a restart: a new autotuner on the same store sees it.
     let again = Autotuner::new(dir.path().join("store.db"));
@@ -87,10 +95,19 @@ fn apply_keeps_comments_and_rollback_restores_byte_for_byte() {
 
     let report = again.rollback("audit_team", 0, false).unwrap();
     assert_eq!(report.undone.len(), kept.len());
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), AUDIT, "byte for byte");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        AUDIT,
+        "byte for byte"
+    );
     let history = again.history("audit_team").unwrap();
     assert_eq!(history.last().unwrap().kind.as_str(), "rollback");
-    assert!(history.iter().filter(|e| e.kind.as_str() == "apply").all(|e| e.status.as_str() == "rolled_back"));
+    assert!(
+        history
+            .iter()
+            .filter(|e| e.kind.as_str() == "apply")
+            .all(|e| e.status.as_str() == "rolled_back")
+    );
     // Nothing left to roll back.
     assert!(again.rollback("audit_team", 0, false).is_err());
 }
@@ -98,16 +115,29 @@ fn apply_keeps_comments_and_rollback_restores_byte_for_byte() {
 #[test]
 fn rollback_refuses_a_hand_edited_file_unless_forced() {
     let (_dir, file, tuner) = setup();
-    let mut o = opts(&file, ApplyMode::Suggestions(vec![formation_change("parallel")]));
+    let mut o = opts(
+        &file,
+        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+    );
     o.ab_test = false;
     let r = tuner.apply(&o, &mut Quiet).unwrap();
     assert_eq!(r[0].validation_status, "skipped");
     let mut text = std::fs::read_to_string(&file).unwrap();
     text.push_str("# a hand edit\n");
     std::fs::write(&file, &text).unwrap();
-    let err = tuner.rollback("audit_team", -1, false).unwrap_err().to_string();
-    assert!(err.contains("changed since") && err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "refused: file untouched");
+    let err = tuner
+        .rollback("audit_team", -1, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("changed since") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text,
+        "refused: file untouched"
+    );
     tuner.rollback("audit_team", -1, true).unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), AUDIT);
 }
@@ -116,29 +146,55 @@ fn rollback_refuses_a_hand_edited_file_unless_forced() {
 fn a_worsening_candidate_fails_and_is_never_written() {
     let (dir, file, tuner) = setup();
     // Start parallel, then propose going back to sequential: about 4x slower.
-    let mut o = opts(&file, ApplyMode::Suggestions(vec![formation_change("parallel")]));
+    let mut o = opts(
+        &file,
+        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+    );
     o.ab_test = false;
     tuner.apply(&o, &mut Quiet).unwrap();
     let before = std::fs::read_to_string(&file).unwrap();
-    let r = tuner.apply(&opts(&file, ApplyMode::Suggestions(vec![formation_change("sequential")])), &mut Quiet).unwrap();
+    let r = tuner
+        .apply(
+            &opts(
+                &file,
+                ApplyMode::Suggestions(vec![formation_change("sequential")]),
+            ),
+            &mut Quiet,
+        )
+        .unwrap();
     assert_eq!(r[0].validation_status, "failed", "{:#?}", r[0]);
     assert!(!r[0].success && r[0].history_id.is_none());
     assert!(r[0].improvement_percentage.unwrap() < -100.0);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
     let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
-    assert_eq!(store.history("audit_team").unwrap().len(), 1, "only the first change");
+    assert_eq!(
+        store.history("audit_team").unwrap().len(),
+        1,
+        "only the first change"
+    );
     // Every A/B run was recorded with its variant.
-    let runs = store.team_runs("audit_team", &teamtune::store::RunQuery::new().variant(Variant::Candidate)).unwrap();
+    let runs = store
+        .team_runs(
+            "audit_team",
+            &teamtune::store::RunQuery::new().variant(Variant::Candidate),
+        )
+        .unwrap();
     assert_eq!(runs.len(), 10);
 }
 
 #[test]
 fn dry_run_writes_nothing() {
     let (dir, file, tuner) = setup();
-    let mut o = opts(&file, ApplyMode::Suggestions(vec![formation_change("parallel")]));
+    let mut o = opts(
+        &file,
+        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+    );
     o.dry_run = true;
     let r = tuner.apply(&o, &mut Quiet).unwrap();
-    assert_eq!((r[0].success, r[0].validation_status.as_str()), (true, "dry_run"));
+    assert_eq!(
+        (r[0].success, r[0].validation_status.as_str()),
+        (true, "dry_run")
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), AUDIT);
     let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
     assert!(store.history("audit_team").unwrap().is_empty());
@@ -146,9 +202,15 @@ fn dry_run_writes_nothing() {
 
 #[test]
 fn an_interrupted_apply_leaves_a_file_and_history_that_agree() {
-    for (point, expect_new) in [(FailPoint::AfterHistory, false), (FailPoint::AfterWrite, true)] {
+    for (point, expect_new) in [
+        (FailPoint::AfterHistory, false),
+        (FailPoint::AfterWrite, true),
+    ] {
         let (_dir, file, tuner) = setup();
-        let mut o = opts(&file, ApplyMode::Suggestions(vec![formation_change("parallel")]));
+        let mut o = opts(
+            &file,
+            ApplyMode::Suggestions(vec![formation_change("parallel")]),
+        );
         o.ab_test = false;
         o.fail_at = Some(point);
         assert!(tuner.apply(&o, &mut Quiet).is_err(), "{point:?} injected");
@@ -162,7 +224,10 @@ fn an_interrupted_apply_leaves_a_file_and_history_that_agree() {
         } else {
             assert_eq!(text, AUDIT);
             assert_eq!(history[0].status.as_str(), "abandoned", "{point:?}");
-            assert!(tuner.rollback("audit_team", -1, false).is_err(), "nothing in effect to roll back");
+            assert!(
+                tuner.rollback("audit_team", -1, false).is_err(),
+                "nothing in effect to roll back"
+            );
         }
     }
 }
@@ -171,35 +236,60 @@ fn an_interrupted_apply_leaves_a_file_and_history_that_agree() {
 fn a_kept_change_that_regresses_later_is_rolled_back_automatically() {
     let (dir, file, tuner) = setup();
     // Record a fast history under parallel first.
-    let mut o = opts(&file, ApplyMode::Suggestions(vec![formation_change("parallel")]));
+    let mut o = opts(
+        &file,
+        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+    );
     o.ab_test = false;
     tuner.apply(&o, &mut Quiet).unwrap();
     let parallel_text = std::fs::read_to_string(&file).unwrap();
     let mut store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
     record_runs(&mut store, &file, 20, 1);
     // A change kept without an A/B test that makes it slower.
-    let mut o = opts(&file, ApplyMode::Suggestions(vec![formation_change("sequential")]));
+    let mut o = opts(
+        &file,
+        ApplyMode::Suggestions(vec![formation_change("sequential")]),
+    );
     o.ab_test = false;
     let r = tuner.apply(&o, &mut Quiet).unwrap();
     assert!(r[0].success);
-    assert_eq!(tuner.check("audit_team").unwrap().unwrap().status, "waiting");
+    assert_eq!(
+        tuner.check("audit_team").unwrap().unwrap().status,
+        "waiting"
+    );
     record_runs(&mut store, &file, 10, 2);
     let report = tuner.check("audit_team").unwrap().unwrap();
     assert_eq!(report.status, "rolled_back", "{report:#?}");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), parallel_text, "restored");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        parallel_text,
+        "restored"
+    );
     let history = tuner.history("audit_team").unwrap();
     assert_eq!(history[1].status.as_str(), "rolled_back");
-    assert_eq!(history[0].status.as_str(), "kept", "the earlier change stays");
+    assert_eq!(
+        history[0].status.as_str(),
+        "kept",
+        "the earlier change stays"
+    );
 }
 
 fn record_runs(store: &mut SqliteStore, file: &Path, runs: u64, seed: u64) {
     let loaded = load_file(file).unwrap();
     let engine = teamtune::engine::Engine::new(&loaded, None).unwrap();
     let mut all = Vec::new();
-    run_batch(&engine, &BatchOptions { runs, seed, ..BatchOptions::default() }, |r| -> Result<(), std::io::Error> {
-        all.push(r);
-        Ok(())
-    })
+    run_batch(
+        &engine,
+        &BatchOptions {
+            runs,
+            seed,
+            ..BatchOptions::default()
+        },
+        |r| -> Result<(), std::io::Error> {
+            all.push(r);
+            Ok(())
+        },
+    )
     .unwrap();
     store.record_runs(&all).unwrap();
 }

@@ -17,14 +17,25 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
     let mut disputed: Option<Json> = None;
     let max_rounds = team.team.max_iterations.max(1);
     for round in 1..=max_rounds {
-        let pending: Vec<usize> = (0..members.len()).filter(|&i| answers[i].is_none()).collect();
+        let pending: Vec<usize> = (0..members.len())
+            .filter(|&i| answers[i].is_none())
+            .collect();
         let previous = disputed.take().unwrap_or_else(|| gathered(team, &answers));
-        let outcomes = join_all(pending.iter().map(|&i| team.turn(i, TurnKind::Work, previous.clone()))).await;
+        let outcomes = join_all(
+            pending
+                .iter()
+                .map(|&i| team.turn(i, TurnKind::Work, previous.clone())),
+        )
+        .await;
         for (&i, o) in pending.iter().zip(outcomes) {
             if o.success {
                 answers[i] = Some(o.output);
             } else {
-                last_error = Some(format!("member {}: {}", members[i].id, o.error.unwrap_or_default()));
+                last_error = Some(format!(
+                    "member {}: {}",
+                    members[i].id,
+                    o.error.unwrap_or_default()
+                ));
             }
         }
         if answers.iter().all(Option::is_some) {
@@ -44,7 +55,10 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
     FormationOutcome {
         success: false,
         output: Json::Null,
-        error: Some(format!("no consensus after {max_rounds} rounds ({})", last_error.unwrap_or_default())),
+        error: Some(format!(
+            "no consensus after {max_rounds} rounds ({})",
+            last_error.unwrap_or_default()
+        )),
         consensus: Some((false, max_rounds)),
     }
 }

@@ -22,16 +22,34 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
         };
     }
     let workers: Vec<usize> = (0..members.len()).filter(|&i| i != manager).collect();
-    let outcomes = join_all(workers.iter().map(|&i| team.turn(i, TurnKind::Work, plan.output.clone()))).await;
+    let outcomes = join_all(
+        workers
+            .iter()
+            .map(|&i| team.turn(i, TurnKind::Work, plan.output.clone())),
+    )
+    .await;
     let worker_ids = workers.iter().map(|&i| members[i].id.as_str());
     if let Some(error) = first_error(worker_ids.clone(), &outcomes) {
-        return FormationOutcome { success: false, output: Json::Null, error: Some(error), consensus: None };
+        return FormationOutcome {
+            success: false,
+            output: Json::Null,
+            error: Some(error),
+            consensus: None,
+        };
     }
-    let gathered = Json::Object(worker_ids.zip(&outcomes).map(|(id, o)| (id.to_string(), o.output.clone())).collect());
+    let gathered = Json::Object(
+        worker_ids
+            .zip(&outcomes)
+            .map(|(id, o)| (id.to_string(), o.output.clone()))
+            .collect(),
+    );
     let synthesis = team.turn(manager, TurnKind::Synthesis, gathered).await;
     FormationOutcome {
         success: synthesis.success,
-        error: first_error(std::iter::once(manager_id), std::slice::from_ref(&synthesis)),
+        error: first_error(
+            std::iter::once(manager_id),
+            std::slice::from_ref(&synthesis),
+        ),
         output: synthesis.output,
         consensus: None,
     }

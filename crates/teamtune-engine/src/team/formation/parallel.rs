@@ -8,7 +8,9 @@ use crate::member::TurnKind;
 use crate::team::{FormationOutcome, TeamRun};
 
 pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
-    let outcomes = join_all((0..team.team.members.len()).map(|i| team.turn(i, TurnKind::Work, Json::Null))).await;
+    let outcomes =
+        join_all((0..team.team.members.len()).map(|i| team.turn(i, TurnKind::Work, Json::Null)))
+            .await;
     FormationOutcome {
         success: outcomes.iter().all(|o| o.success),
         output: outputs_by_member(team.member_ids(), &outcomes),
