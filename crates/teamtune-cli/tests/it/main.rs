@@ -4,6 +4,7 @@ mod command_members;
 mod formations;
 mod run;
 mod store;
+mod tuning;
 mod validate;
 
 use std::path::{Path, PathBuf};
