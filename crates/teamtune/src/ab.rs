@@ -87,7 +87,7 @@ pub fn run_ab(
                     events: None,
                     variant: Some(variant),
                 };
-                let run = engine.run(&opts).await;
+                let run = crate::batch::interruptible(engine.run(&opts), virtual_time).await?;
                 let target = if variant == Variant::Baseline {
                     &mut base
                 } else {
@@ -98,7 +98,8 @@ pub fn run_ab(
                 progress(pending.len() as u64, total);
             }
         }
-    });
+        Ok::<(), Error>(())
+    })?;
     if let Some(store) = store {
         store.record_runs(&pending)?;
     }

@@ -10,6 +10,8 @@ use serde_json::Value as Json;
 use teamtune_engine::{Engine, EventSink, HitlPolicy, HitlResponder, RunOptions, run_seed};
 use teamtune_model::{Variant, WorkflowRunRecord};
 
+use crate::error::Error;
+
 #[derive(Clone, Default)]
 pub struct BatchOptions {
     pub runs: u64,
@@ -42,7 +44,7 @@ pub fn run_batch<E>(
     mut sink: impl FnMut(WorkflowRunRecord) -> Result<(), E>,
 ) -> Result<BatchSummary, E>
 where
-    E: From<std::io::Error>,
+    E: From<std::io::Error> + From<Error>,
 {
     let virtual_time = uses_virtual_time(engine, opts.hitl);
     let rt = if virtual_time {
@@ -65,11 +67,24 @@ where
                 events: opts.events.clone(),
                 variant: opts.variant,
             };
-            let record = engine.run(&run_opts).await;
+            let record = interruptible(engine.run(&run_opts), virtual_time).await?;
             summary.runs += 1;
             summary.succeeded += u64::from(record.success);
             sink(record)?;
         }
         Ok(summary)
     })
+}
+
+/// Runs `fut` unless Ctrl-C comes first; then the future is dropped, which cancels the run
+/// and kills its member processes (their process groups), and the batch stops with
+/// [`Error::Interrupted`]. Simulated runs finish in microseconds and are not raced.
+pub(crate) async fn interruptible<F: std::future::Future>(fut: F, virtual_time: bool) -> Result<F::Output, Error> {
+    if virtual_time {
+        return Ok(fut.await);
+    }
+    tokio::select! {
+        out = fut => Ok(out),
+        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+    }
 }

@@ -17,6 +17,9 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Ctrl-C: the runs in flight were cancelled and their processes killed.
+    #[error("interrupted: the runs in flight were cancelled and their processes killed")]
+    Interrupted,
 }
 
 impl Error {
@@ -31,7 +34,7 @@ impl Error {
                     | teamtune_store::StoreError::SchemaTooNew { .. }
                     | teamtune_store::StoreError::JournalMode { .. }
             ),
-            Error::Io(_) => false,
+            Error::Io(_) | Error::Interrupted => false,
         }
     }
 }
