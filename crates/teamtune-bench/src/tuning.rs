@@ -1,0 +1,111 @@
+//! The tuning a user would do, through the library API: record a baseline history of the
+//! team, then `Autotuner::apply` in auto mode with A/B tests, on a copy of the scenario file
+//! in a temporary directory (apply edits the file in place) with a fresh store. The result is
+//! the edited copy, loaded back, and what it cost in trial runs.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use teamtune::store::{MetricsStore, RunQuery};
+use teamtune::{ApplyMode, ApplyOptions, Autotuner, BatchOptions, Quiet, run_batch};
+use teamtune_engine::{Engine, HitlPolicy};
+use teamtune_model::{TeamConfig, Workflow, load_file};
+
+use crate::error::BenchError;
+use crate::scenario::Scenario;
+
+/// One change the tuner tried.
+#[derive(Debug, Clone, Serialize)]
+pub struct TuningStep {
+    pub suggestion: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub validation_status: String,
+    pub improvement_percentage: Option<f64>,
+    pub kept: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TuningResult {
+    pub config: TeamConfig,
+    pub workflow: Workflow,
+    /// Team runs tuning spent: the baseline history plus both sides of every A/B test.
+    pub trial_runs: u64,
+    pub steps: Vec<TuningStep>,
+    pub seconds: f64,
+}
+
+pub struct TuningPlan {
+    pub seed: u64,
+    pub history_runs: u64,
+    pub ab_runs: u64,
+}
+
+pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, BenchError> {
+    let start = Instant::now();
+    let dir = tempfile::tempdir()?;
+    let file_name = scenario
+        .path
+        .file_name()
+        .map_or_else(|| "scenario.yaml".into(), |n| n.to_os_string());
+    let copy = dir.path().join(file_name);
+    std::fs::copy(&scenario.path, &copy)
+        .map_err(|e| BenchError::Input(format!("{}: cannot copy: {e}", scenario.path.display())))?;
+    let tuner = Autotuner::new(dir.path().join("teamtune.db"));
+    let team_id = scenario.team.id.clone();
+
+    // The baseline history a user would have recorded with `teamtune run`.
+    let file = load_file(&copy).map_err(|e| BenchError::Work(e.to_string()))?;
+    let engine = Engine::new(&file, Some(&scenario.workflow.name))?;
+    let batch = BatchOptions {
+        runs: plan.history_runs,
+        seed: plan.seed,
+        hitl: HitlPolicy::Approve,
+        ..Default::default()
+    };
+    let mut history = Vec::with_capacity(plan.history_runs as usize);
+    run_batch(&engine, &batch, |r| -> Result<(), BenchError> {
+        history.push(r);
+        Ok(())
+    })?;
+    tuner
+        .open_store()?
+        .record_runs(&history)
+        .map_err(|e| BenchError::Work(e.to_string()))?;
+
+    let mut opts = ApplyOptions::new(team_id.clone(), copy.clone(), ApplyMode::Auto);
+    opts.ab_test = true;
+    opts.runs = plan.ab_runs;
+    opts.seed = plan.seed ^ 0xab;
+    opts.hitl = HitlPolicy::Approve;
+    let results = tuner.apply(&opts, &mut Quiet)?;
+    let steps = results
+        .iter()
+        .map(|r| TuningStep {
+            suggestion: r.optimization.description.clone(),
+            kind: r.optimization.kind.as_str().to_string(),
+            validation_status: r.validation_status.clone(),
+            improvement_percentage: r.improvement_percentage,
+            kept: r.success && r.history_id.is_some(),
+        })
+        .collect();
+    // Every team run tuning caused is in the store: the history and both A/B sides.
+    let trial_runs = tuner
+        .open_store()?
+        .team_runs(&team_id, &RunQuery::new())
+        .map_err(|e| BenchError::Work(e.to_string()))?
+        .len() as u64;
+
+    let edited = load_file(&copy)
+        .map_err(|e| BenchError::Work(format!("the tuned file does not load: {e}")))?;
+    let (workflow, team) = edited
+        .find_team(&team_id)
+        .ok_or_else(|| BenchError::Work(format!("the tuned file lost team `{team_id}`")))?;
+    Ok(TuningResult {
+        config: TeamConfig::of(team),
+        workflow: workflow.clone(),
+        trial_runs,
+        steps,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
