@@ -4,6 +4,9 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[macro_use]
+mod output;
+
 mod args;
 mod commands;
 mod exit;
@@ -14,7 +17,6 @@ mod render;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    restore_sigpipe();
     let cli = args::Cli::parse();
     match commands::dispatch(cli) {
         Ok(code) => code.into(),
@@ -22,17 +24,5 @@ fn main() -> std::process::ExitCode {
             e.report();
             e.code().into()
         }
-    }
-}
-
-/// Rust ignores SIGPIPE, which turns `teamtune ... | head` into a write error on every later
-/// print. Restore the default so the process ends quietly when its reader goes away, as other
-/// Unix tools do.
-#[allow(unsafe_code)]
-fn restore_sigpipe() {
-    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid
-    // disposition for SIGPIPE.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

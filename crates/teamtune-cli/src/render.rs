@@ -8,12 +8,14 @@ use teamtune::model::WorkflowRunRecord;
 
 pub fn print_run(r: &WorkflowRunRecord) {
     let status = if r.success { "ok" } else { "FAILED" };
-    println!(
+    outln!(
         "run {} {status} in {:.2}s (seed {})",
-        r.run_id, r.duration_seconds, r.seed
+        r.run_id,
+        r.duration_seconds,
+        r.seed
     );
     if let Some(e) = &r.error {
-        println!("  error: {e}");
+        outln!("  error: {e}");
     }
     for t in &r.team_runs {
         let st = if t.success { "ok" } else { "failed" };
@@ -22,9 +24,13 @@ pub fn print_run(r: &WorkflowRunRecord) {
             .as_deref()
             .map(|e| format!(" ({e})"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "  team {} [{}, {} members]: {st}{err} in {:.2}s, {} tool calls",
-            t.team_id, t.formation, t.member_count, t.duration_seconds, t.total_tool_calls
+            t.team_id,
+            t.formation,
+            t.member_count,
+            t.duration_seconds,
+            t.total_tool_calls
         );
     }
 }
@@ -71,7 +77,7 @@ impl RunSummary {
 
     pub fn print(&self, virtual_time: bool, store: Option<PathBuf>) {
         let clock = if virtual_time { " (virtual time)" } else { "" };
-        println!(
+        outln!(
             "{} runs, {} succeeded ({:.1}%), mean {:.2}s, p95 {:.2}s{clock}",
             self.runs,
             self.succeeded,
@@ -80,7 +86,7 @@ impl RunSummary {
             p95(&self.durations)
         );
         if let Some(e) = &self.first_error {
-            println!("first failure: {e}");
+            outln!("first failure: {e}");
         }
         if !self.teams.is_empty() {
             let mut table = Table::new();
@@ -108,10 +114,10 @@ impl RunSummary {
                     format!("{:.1}", a.tool_calls as f64 / n),
                 ]);
             }
-            println!("{table}");
+            outln!("{table}");
         }
         if let Some(p) = store {
-            println!("recorded in {}", p.display());
+            outln!("recorded in {}", p.display());
         }
     }
 }
@@ -159,7 +165,7 @@ fn severity_colour(v: f64) -> &'static str {
 }
 
 fn banner(title: &str) {
-    anstream::println!("{BOLD}== {title} =={RESET}");
+    outln!("{BOLD}== {title} =={RESET}");
 }
 
 pub fn print_analysis(r: &teamtune::AnalysisReport) {
@@ -168,26 +174,26 @@ pub fn print_analysis(r: &teamtune::AnalysisReport) {
         r.team_id, r.runs
     ));
     if r.insights.is_empty() {
-        anstream::println!("No bottlenecks found.");
+        outln!("No bottlenecks found.");
         return;
     }
     for (i, ins) in r.insights.iter().enumerate() {
         let c = severity_colour(ins.severity);
-        anstream::println!(
+        outln!(
             "{:>2}. {BOLD}{}{RESET}  {c}{} {:.2}/1.0{RESET}",
             i + 1,
             ins.bottleneck,
             bar(ins.severity),
             ins.severity
         );
-        anstream::println!(
+        outln!(
             "    current {} vs baseline {}  {DIM}(impact {:.2}; {}){RESET}",
             num(ins.current_value),
             num(ins.baseline_value),
             ins.impact_magnitude,
             ins.affected_components.join(", ")
         );
-        anstream::println!("    {}", ins.recommendation);
+        outln!("    {}", ins.recommendation);
     }
 }
 
@@ -205,9 +211,7 @@ pub fn print_suggestions(r: &teamtune::SuggestionReport) {
         r.team_id, r.runs
     ));
     if r.suggestions.is_empty() {
-        anstream::println!(
-            "No suggestions: nothing in the history points at a better configuration."
-        );
+        outln!("No suggestions: nothing in the history points at a better configuration.");
         return;
     }
     for (i, s) in r.suggestions.iter().enumerate() {
@@ -225,18 +229,18 @@ pub fn print_suggestion(n: usize, s: &teamtune::analysis::Suggestion) {
         "HIGH" => YELLOW,
         _ => GREEN,
     };
-    anstream::println!(
+    outln!(
         "{n:>2}. {c}[{p}]{RESET} {BOLD}{}{RESET}  {DIM}id {}{RESET}",
         s.kind.as_str(),
         s.id
     );
-    anstream::println!("    {}", s.description);
+    outln!("    {}", s.description);
     let how = s
         .metadata
         .get("estimate")
         .and_then(|v| v.as_str())
         .unwrap_or("");
-    anstream::println!(
+    outln!(
         "    expected improvement {:.1}%  confidence {:.2}  risk {:.2}  {DIM}{}{RESET}",
         s.expected_improvement,
         s.confidence,
@@ -248,7 +252,7 @@ pub fn print_suggestion(n: usize, s: &teamtune::analysis::Suggestion) {
         }
     );
     for line in changes(&s.current_config, &s.suggested_config) {
-        anstream::println!("    {line}");
+        outln!("    {line}");
     }
 }
 
@@ -334,7 +338,7 @@ pub fn print_suggestion_to_stderr(n: usize, s: &teamtune::analysis::Suggestion) 
 pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
     banner("teamtune apply");
     if results.is_empty() {
-        anstream::println!("Nothing was tried.");
+        outln!("Nothing was tried.");
         return;
     }
     for (i, r) in results.iter().enumerate() {
@@ -343,21 +347,21 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             (true, _) => (GREEN, "KEPT"),
             (false, _) => (RED, "NOT APPLIED"),
         };
-        anstream::println!(
+        outln!(
             "{:>2}. {c}{BOLD}{word}{RESET} {} ({})",
             i + 1,
             r.optimization.id,
             r.validation_status
         );
-        anstream::println!("    {}", r.optimization.description);
+        outln!("    {}", r.optimization.description);
         if let Some(imp) = r.improvement_percentage {
-            anstream::println!(
+            outln!(
                 "    measured improvement {imp:.1}% (expected {:.1}%)",
                 r.optimization.expected_improvement
             );
         }
         if let (Some(b), Some(a)) = (&r.before_metrics, &r.after_metrics) {
-            anstream::println!(
+            outln!(
                 "    before: mean {:.2}s p95 {:.2}s success {:.0}%   after: mean {:.2}s p95 {:.2}s success {:.0}%",
                 b.mean_duration_seconds,
                 b.p95_duration_seconds,
@@ -368,7 +372,7 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             );
         }
         if let Some(s) = &r.statistics {
-            anstream::println!(
+            outln!(
                 "    Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI [{:.1}%, {:.1}%]",
                 s.welch.p_value,
                 s.mann_whitney.p_value,
@@ -382,7 +386,7 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             } else {
                 format!("{RED}BROKEN{RESET}")
             };
-            anstream::println!(
+            outln!(
                 "    guardrail {}: {:.2} (limit {:.2}) {mark}",
                 g.name,
                 g.value,
@@ -390,15 +394,13 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             );
         }
         if !r.reason.is_empty() {
-            anstream::println!("    {DIM}{}{RESET}", r.reason);
+            outln!("    {DIM}{}{RESET}", r.reason);
         }
         if let Some(e) = &r.error {
-            anstream::println!("    {RED}error: {e}{RESET}");
+            outln!("    {RED}error: {e}{RESET}");
         }
         if let Some(id) = r.history_id {
-            anstream::println!(
-                "    written to the workflow file; history id {id} (teamtune rollback to undo)"
-            );
+            outln!("    written to the workflow file; history id {id} (teamtune rollback to undo)");
         }
     }
 }
@@ -409,28 +411,28 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
         r.team_id, r.runs
     ));
     let d = &r.decision;
-    anstream::println!(
+    outln!(
         "before {}: mean {:.2}s p95 {:.2}s success {:.0}%",
         r.before,
         d.before.mean_duration_seconds,
         d.before.p95_duration_seconds,
         d.before.success_rate * 100.0
     );
-    anstream::println!(
+    outln!(
         "after  {}: mean {:.2}s p95 {:.2}s success {:.0}%",
         r.after,
         d.after.mean_duration_seconds,
         d.after.p95_duration_seconds,
         d.after.success_rate * 100.0
     );
-    anstream::println!(
+    outln!(
         "improvement {:.2}%  -> {BOLD}{}{RESET} ({})",
         r.improvement_percentage,
         r.status,
         d.reason
     );
     let s = &d.statistics;
-    anstream::println!(
+    outln!(
         "Welch t {:.3} df {:.1} p {:.4}; Mann-Whitney U {:.1} p {:.4}; bootstrap 95% CI [{:.2}%, {:.2}%]",
         s.welch.t,
         s.welch.df,
@@ -441,7 +443,7 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
         s.bootstrap.ci_high
     );
     for g in &d.guardrails {
-        anstream::println!(
+        outln!(
             "guardrail {}: {:.2} (limit {:.2}) {}",
             g.name,
             g.value,
@@ -454,11 +456,11 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
 pub fn print_history(team_id: &str, entries: &[teamtune::store::HistoryEntry]) {
     banner(&format!("teamtune history: team {team_id}"));
     if entries.is_empty() {
-        anstream::println!("No changes recorded.");
+        outln!("No changes recorded.");
         return;
     }
     for e in entries {
-        anstream::println!(
+        outln!(
             "{:>3}  {}  {:<8} {:<12} {}  {DIM}{}{RESET}",
             e.index,
             e.created_at,
@@ -486,7 +488,7 @@ pub fn print_check(r: &teamtune::CheckReport) {
             );
         }
     } else {
-        anstream::println!(
+        outln!(
             "team {} entry {}: {} ({})",
             r.team_id,
             r.history_index,

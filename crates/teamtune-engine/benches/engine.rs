@@ -46,6 +46,7 @@ fn time_runs(engine: &Engine, runs: u64) -> f64 {
             for i in 0..runs {
                 let opts = RunOptions {
                     seed: run_seed(1, i),
+                    virtual_time: true,
                     ..RunOptions::default()
                 };
                 black_box(engine.run(&opts).await);

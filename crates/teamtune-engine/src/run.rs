@@ -32,6 +32,9 @@ pub struct RunOptions {
     pub responder: Option<Arc<dyn HitlResponder>>,
     pub events: Option<EventSink>,
     pub variant: Option<Variant>,
+    /// The run is on a paused clock ([`virtual_runtime`](crate::virtual_runtime)): a human
+    /// prompt then waits on the real clock, outside virtual time.
+    pub virtual_time: bool,
 }
 
 /// The HTTP client, built on first use (only OpenAI members need it).
@@ -95,6 +98,7 @@ pub(crate) struct RunCtx<'a> {
     pub responder: Option<&'a Arc<dyn HitlResponder>>,
     pub events: Option<&'a EventSink>,
     pub clock: Clock,
+    pub virtual_time: bool,
     records: Mutex<Vec<TeamRunRecord>>,
 }
 
@@ -214,6 +218,7 @@ impl Engine {
             responder: opts.responder.as_ref(),
             events: opts.events.as_ref(),
             clock: Clock::new(),
+            virtual_time: opts.virtual_time,
             records: Mutex::new(Vec::new()),
         };
         let start = Instant::now();
@@ -260,12 +265,7 @@ impl Engine {
             end_time: ctx.clock.timestamp(end),
             error: failure,
             variant: opts.variant,
-            virtual_time: tokio::runtime::Handle::try_current()
-                .map(|h| {
-                    h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
-                        && self.is_simulated()
-                })
-                .unwrap_or(false),
+            virtual_time: opts.virtual_time,
             team_runs,
         }
     }

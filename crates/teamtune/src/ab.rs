@@ -62,8 +62,8 @@ pub fn run_ab(
     store: Option<&mut dyn MetricsStore>,
     progress: ProgressFn<'_>,
 ) -> Result<AbOutcome, Error> {
-    let virtual_time = crate::batch::uses_virtual_time(baseline, plan.hitl)
-        && crate::batch::uses_virtual_time(candidate, plan.hitl);
+    let virtual_time =
+        crate::batch::uses_virtual_time(baseline) && crate::batch::uses_virtual_time(candidate);
     let rt = if virtual_time {
         teamtune_engine::virtual_runtime()?
     } else {
@@ -86,6 +86,7 @@ pub fn run_ab(
                     responder: None,
                     events: None,
                     variant: Some(variant),
+                    virtual_time,
                 };
                 let run = crate::batch::interruptible(engine.run(&opts), virtual_time).await?;
                 let target = if variant == Variant::Baseline {

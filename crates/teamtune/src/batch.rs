@@ -30,10 +30,10 @@ pub struct BatchSummary {
     pub virtual_time: bool,
 }
 
-/// Whether a batch of this engine under this policy runs in virtual time: every member is
-/// simulated, and no human is asked (a prompt waits on the real clock).
-pub fn uses_virtual_time(engine: &Engine, hitl: HitlPolicy) -> bool {
-    engine.is_simulated() && !(hitl == HitlPolicy::Prompt && engine.has_hitl())
+/// Whether a batch of this engine runs in virtual time: every member is simulated. (A human
+/// prompt still waits on the real clock; the engine holds the simulated run still meanwhile.)
+pub fn uses_virtual_time(engine: &Engine) -> bool {
+    engine.is_simulated()
 }
 
 /// Runs `opts.runs` runs; run `i` uses seed `run_seed(opts.seed, i)`. The sink may stop the
@@ -46,7 +46,7 @@ pub fn run_batch<E>(
 where
     E: From<std::io::Error> + From<Error>,
 {
-    let virtual_time = uses_virtual_time(engine, opts.hitl);
+    let virtual_time = uses_virtual_time(engine);
     let rt = if virtual_time {
         teamtune_engine::virtual_runtime()?
     } else {
@@ -66,6 +66,7 @@ where
                 responder: opts.responder.clone(),
                 events: opts.events.clone(),
                 variant: opts.variant,
+                virtual_time,
             };
             let record = interruptible(engine.run(&run_opts), virtual_time).await?;
             summary.runs += 1;
@@ -79,7 +80,10 @@ where
 /// Runs `fut` unless Ctrl-C comes first; then the future is dropped, which cancels the run
 /// and kills its member processes (their process groups), and the batch stops with
 /// [`Error::Interrupted`]. Simulated runs finish in microseconds and are not raced.
-pub(crate) async fn interruptible<F: std::future::Future>(fut: F, virtual_time: bool) -> Result<F::Output, Error> {
+pub(crate) async fn interruptible<F: std::future::Future>(
+    fut: F,
+    virtual_time: bool,
+) -> Result<F::Output, Error> {
     if virtual_time {
         return Ok(fut.await);
     }

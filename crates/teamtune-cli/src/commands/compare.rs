@@ -40,20 +40,26 @@ pub fn run(args: &CompareArgs) -> CliResult {
         super::emit_json(&c, None, true)?;
         return Ok(Code::Done);
     }
-    println!(
+    outln!(
         "A: n={} mean={:.4}    B: n={} mean={:.4}",
-        c.n_a, c.mean_a, c.n_b, c.mean_b
+        c.n_a,
+        c.mean_a,
+        c.n_b,
+        c.mean_b
     );
-    println!("improvement (A - B) / A: {:.2}%", c.improvement_percentage);
-    println!(
+    outln!("improvement (A - B) / A: {:.2}%", c.improvement_percentage);
+    outln!(
         "Welch t = {:.4}, df = {:.2}, p = {:.4}",
-        c.welch.t, c.welch.df, c.welch.p_value
+        c.welch.t,
+        c.welch.df,
+        c.welch.p_value
     );
-    println!(
+    outln!(
         "Mann-Whitney U = {:.1}, p = {:.4}",
-        c.mann_whitney.u, c.mann_whitney.p_value
+        c.mann_whitney.u,
+        c.mann_whitney.p_value
     );
-    println!(
+    outln!(
         "bootstrap {:.0}% CI of the improvement: [{:.2}%, {:.2}%]",
         c.bootstrap.confidence * 100.0,
         c.bootstrap.ci_low,

@@ -43,7 +43,7 @@ pub fn rollback(args: &RollbackArgs) -> CliResult {
     if args.json {
         super::emit_json(&report, None, true)?;
     } else {
-        println!(
+        outln!(
             "restored {} to its state before history entry {} (undid {} change{}); recorded as history id {}",
             report.file,
             report.restored_before_index,
@@ -62,7 +62,7 @@ pub fn check(args: &CheckArgs) -> CliResult {
         super::emit_json(&report, None, true)?;
     } else {
         match &report {
-            None => println!(
+            None => outln!(
                 "team `{}` has no kept change awaiting a check",
                 args.team_id
             ),

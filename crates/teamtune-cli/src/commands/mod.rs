@@ -74,7 +74,7 @@ pub(crate) fn emit_json(
             .map_err(|e| crate::exit::CliError::failed(format!("{}: {e}", path.display())))?;
     }
     if stdout {
-        println!("{text}");
+        outln!("{text}");
     }
     Ok(())
 }

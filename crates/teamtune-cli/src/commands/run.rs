@@ -62,9 +62,12 @@ pub fn run(args: &RunArgs) -> CliResult {
             summary.add(&record);
             progress.inc();
             if args.json {
-                serde_json::to_writer(&mut out, &record)
-                    .map_err(|e| CliError::failed(e.to_string()))?;
-                out.write_all(b"\n")?;
+                if !crate::output::is_closed() {
+                    let mut line =
+                        serde_json::to_vec(&record).map_err(|e| CliError::failed(e.to_string()))?;
+                    line.push(b'\n');
+                    crate::output::closed_ok(out.write_all(&line))?;
+                }
             } else if show_each {
                 progress.suspend(|| crate::render::print_run(&record));
             }
@@ -79,7 +82,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         },
     );
     progress.finish();
-    out.flush()?;
+    crate::output::closed_ok(out.flush())?;
     drop(out);
     if let Some(store) = store.as_mut()
         && !pending.is_empty()

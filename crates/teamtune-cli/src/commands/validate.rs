@@ -36,13 +36,13 @@ pub fn run(args: &ValidateArgs) -> CliResult {
         }));
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({"file": args.file.display().to_string(), "valid": true, "workflows": workflows})
         );
         return Ok(Code::Done);
     }
-    println!("{}: ok", args.file.display());
+    outln!("{}: ok", args.file.display());
     for w in &workflows {
         let nodes = w["nodes"].as_array().map_or(0, Vec::len);
         let sim = if w["simulated"].as_bool() == Some(true) {
@@ -50,7 +50,7 @@ pub fn run(args: &ValidateArgs) -> CliResult {
         } else {
             ""
         };
-        println!(
+        outln!(
             "  workflow {}: {nodes} nodes, starts at {}{sim}",
             w["name"].as_str().unwrap_or(""),
             w["start_node"].as_str().unwrap_or("")
@@ -68,7 +68,7 @@ pub fn run(args: &ValidateArgs) -> CliResult {
                     )
                 })
                 .collect();
-            println!(
+            outln!(
                 "    team {} [{}]: {}",
                 t["id"].as_str().unwrap_or(""),
                 t["formation"].as_str().unwrap_or(""),

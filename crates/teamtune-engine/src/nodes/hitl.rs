@@ -50,9 +50,9 @@ pub(crate) async fn run(
             node_id: id.to_string(),
         });
     }
-    let mut answer = ask(&request, ctx.hitl, ctx.responder.cloned()).await;
+    let mut answer = ask(&request, ctx.hitl, ctx.responder.cloned(), ctx.virtual_time).await;
     if answer.is_none() && node.fallback == Fallback::Retry && ctx.hitl == HitlPolicy::Prompt {
-        answer = ask(&request, ctx.hitl, ctx.responder.cloned()).await;
+        answer = ask(&request, ctx.hitl, ctx.responder.cloned(), ctx.virtual_time).await;
     }
     let (result, outcome) = match answer {
         Some(a) => apply_answer(id, node, a, next_is_condition, state),
@@ -149,6 +149,7 @@ async fn ask(
     request: &HitlRequest,
     policy: HitlPolicy,
     responder: Option<Arc<dyn HitlResponder>>,
+    virtual_time: bool,
 ) -> Option<HitlAnswer> {
     match policy {
         HitlPolicy::Approve => Some(HitlAnswer::Approve { comment: None }),
@@ -157,6 +158,15 @@ async fn ask(
             let responder = responder?;
             let req = request.clone();
             let limit = Duration::from_secs_f64(request.timeout_seconds);
+            if virtual_time {
+                // A paused clock would jump straight to the timeout while the human reads.
+                // Wait on the real clock instead, holding the (simulated) run still.
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(responder.ask(&req));
+                });
+                return rx.recv_timeout(limit).ok().flatten();
+            }
             let task = tokio::task::spawn_blocking(move || responder.ask(&req));
             match tokio::time::timeout(limit, task).await {
                 Ok(Ok(answer)) => answer,

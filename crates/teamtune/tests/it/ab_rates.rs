@@ -40,6 +40,7 @@ pub fn sample(engine: &Engine, base_seed: u64, n: u64) -> Vec<teamtune::model::T
             let r = engine
                 .run(&RunOptions {
                     seed: run_seed(base_seed, i),
+                    virtual_time: true,
                     ..RunOptions::default()
                 })
                 .await;

@@ -285,7 +285,7 @@ fn record_runs(store: &mut SqliteStore, file: &Path, runs: u64, seed: u64) {
             seed,
             ..BatchOptions::default()
         },
-        |r| -> Result<(), std::io::Error> {
+        |r| -> Result<(), teamtune::Error> {
             all.push(r);
             Ok(())
         },
