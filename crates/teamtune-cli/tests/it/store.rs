@@ -102,3 +102,28 @@ fn four_concurrent_runs_lose_no_record() {
         "names the teams it has"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_loses_no_record() {
+    use std::io::BufRead;
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipe.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_teamtune"))
+        .args(["run", "examples/code-review.yaml", "--runs", "3000", "--json", "--store"])
+        .arg(&db)
+        .current_dir(&root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    // The reader is dropped here: later writes hit a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert!(serde_json::from_str::<serde_json::Value>(&first).is_ok());
+    assert!(out.status.code().is_some(), "not killed by a signal");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let export = teamtune(&root, &["metrics", "export", "--team-id", "review_team", "--store", db.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(stdout(&export).lines().count(), 3000);
+}
