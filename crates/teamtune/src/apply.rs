@@ -131,6 +131,34 @@ pub struct OptimizationResult {
 
 impl Autotuner {
     /// Tries suggestions for a team and keeps the ones that prove themselves.
+    ///
+    /// ```
+    /// use teamtune::{ApplyMode, ApplyOptions, Autotuner, MetricsSource, Quiet};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let file = dir.path().join("audit.yaml");
+    /// std::fs::write(&file, "workflows:
+    ///   audit:
+    ///     nodes:
+    ///       - id: audit_team
+    ///         type: team
+    ///         team_formation: sequential  # four independent auditors, one after another
+    ///         sim: {work_calls: 40, think_s: 10, failure_rate: 0}
+    ///         members: [{id: a}, {id: b}, {id: c}, {id: d}]
+    /// ")?;
+    /// let tuner = Autotuner::new(dir.path().join("store.db"));
+    /// // No history yet: apply records the baseline first, then A/B tests each suggestion.
+    /// let results = tuner.apply(&ApplyOptions::new("audit_team", &file, ApplyMode::Auto), &mut Quiet)?;
+    /// assert_eq!(results[0].validation_status, "passed");
+    /// assert!(std::fs::read_to_string(&file)?.contains("team_formation: parallel  # four"));
+    ///
+    /// assert_eq!(tuner.history("audit_team")?.len(), results.iter().filter(|r| r.history_id.is_some()).count());
+    /// tuner.rollback("audit_team", 0, false)?; // the file is back, byte for byte
+    /// let report = tuner.suggest("audit_team", &file, &MetricsSource::Store)?;
+    /// assert_eq!(report.suggestions[0].suggested_config["team_formation"], "parallel");
+    /// assert!(std::fs::read_to_string(&file)?.contains("team_formation: sequential  # four"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply(
         &self,
         opts: &ApplyOptions,
