@@ -1,3 +1,5 @@
 //! Engine integration tests.
 
+mod formations;
+mod nodes;
 mod openai;
