@@ -261,6 +261,9 @@ pub struct RunArgs {
     /// One JSON object per run on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Log every node, member and team as it finishes (on stderr).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -497,3 +497,50 @@ pub fn print_check(r: &teamtune::CheckReport) {
         );
     }
 }
+
+/// `--verbose`: the engine's events, one line each on stderr.
+pub fn event_logger() -> teamtune::engine::EventSink {
+    use teamtune::engine::Event;
+    std::sync::Arc::new(|e: &Event| {
+        let ok = |s: bool| if s { "ok" } else { "FAILED" };
+        match e {
+            Event::NodeStarted { node_id, node_type } => {
+                anstream::eprintln!("{DIM}> {node_type} {node_id}{RESET}")
+            }
+            Event::NodeFinished {
+                node_id,
+                success,
+                duration_seconds,
+            } => {
+                anstream::eprintln!("< {node_id} {} in {duration_seconds:.2}s", ok(*success))
+            }
+            Event::MemberFinished {
+                team_id,
+                member_id,
+                success,
+                duration_seconds,
+            } => {
+                anstream::eprintln!(
+                    "  {team_id}/{member_id} {} in {duration_seconds:.2}s",
+                    ok(*success)
+                )
+            }
+            Event::TeamFinished {
+                team_id,
+                success,
+                duration_seconds,
+            } => {
+                anstream::eprintln!(
+                    "  team {team_id} {} in {duration_seconds:.2}s",
+                    ok(*success)
+                )
+            }
+            Event::HitlWaiting { node_id } => {
+                anstream::eprintln!("  gate {node_id}: waiting for an answer")
+            }
+            Event::HitlResolved { node_id, outcome } => {
+                anstream::eprintln!("  gate {node_id}: {outcome}")
+            }
+        }
+    })
+}

@@ -47,7 +47,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         inputs,
         hitl,
         responder,
-        events: None,
+        events: args.verbose.then(crate::render::event_logger),
         variant: None,
     };
     let mut pending: Vec<WorkflowRunRecord> = Vec::new();

@@ -110,7 +110,14 @@ fn a_reader_that_goes_away_loses_no_record() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pipe.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_teamtune"))
-        .args(["run", "examples/code-review.yaml", "--runs", "3000", "--json", "--store"])
+        .args([
+            "run",
+            "examples/code-review.yaml",
+            "--runs",
+            "3000",
+            "--json",
+            "--store",
+        ])
         .arg(&db)
         .current_dir(&root)
         .stdout(std::process::Stdio::piped())
@@ -118,12 +125,26 @@ fn a_reader_that_goes_away_loses_no_record() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     // The reader is dropped here: later writes hit a closed pipe.
     let out = child.wait_with_output().unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&first).is_ok());
     assert!(out.status.code().is_some(), "not killed by a signal");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
-    let export = teamtune(&root, &["metrics", "export", "--team-id", "review_team", "--store", db.to_str().unwrap(), "--format", "jsonl"]);
+    let export = teamtune(
+        &root,
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "review_team",
+            "--store",
+            db.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+    );
     assert_eq!(stdout(&export).lines().count(), 3000);
 }
