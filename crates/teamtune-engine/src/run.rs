@@ -315,7 +315,7 @@ impl Engine {
                     }
                 }
                 (NodeKind::Team(team), _) => {
-                    let ok = self.run_team(team, state, ctx).await;
+                    let ok = self.run_team(team, state, ctx, false).await;
                     if !ok.0 {
                         let reason =
                             format!("team `{}` failed: {}", team.id, ok.1.unwrap_or_default());
@@ -328,7 +328,7 @@ impl Engine {
                     Step::Next(node.next.clone())
                 }
                 (NodeKind::Agent(_), Prepared::Agent(team)) => {
-                    let (ok, err) = self.run_team_unrecorded(team, state, ctx).await;
+                    let (ok, err) = self.run_team(team, state, ctx, true).await;
                     if ok {
                         Step::Next(node.next.clone())
                     } else {
@@ -367,11 +367,14 @@ impl Engine {
         })
     }
 
+    /// Runs a team node (recorded) or an agent node (a one-member team whose output is its
+    /// member's output, not recorded as a team run).
     async fn run_team(
         &self,
         team: &TeamNode,
         state: &mut State,
         ctx: &RunCtx<'_>,
+        agent: bool,
     ) -> (bool, Option<String>) {
         let result = TeamRun::new(
             &self.workflow,
@@ -384,47 +387,19 @@ impl Engine {
         .run(&ctx.clock)
         .await;
         let ok = (result.record.success, result.record.error.clone());
-        state.set(
-            team.output_key.clone(),
-            team_output(&result.record, result.output),
-        );
-        ctx.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(result.record);
-        ok
-    }
-
-    async fn run_team_unrecorded(
-        &self,
-        team: &TeamNode,
-        state: &mut State,
-        ctx: &RunCtx<'_>,
-    ) -> (bool, Option<String>) {
-        let result = TeamRun::new(
-            &self.workflow,
-            team,
-            state,
-            ctx.seed,
-            &self.http,
-            ctx.events,
-        )
-        .run(&ctx.clock)
-        .await;
         let output = match result.output {
-            // A one-member team's output is that member's output.
-            Json::Object(mut o) if o.len() == 1 => {
+            Json::Object(mut o) if agent && o.len() == 1 => {
                 o.remove(&team.members[0].id).unwrap_or(Json::Null)
             }
             other => other,
         };
-        let ok = (result.record.success, result.record.error.clone());
-        let value = if ok.0 {
-            output
-        } else {
-            serde_json::json!({"error": ok.1, "success": false})
-        };
-        state.set(team.output_key.clone(), value);
+        state.set(team.output_key.clone(), team_output(&result.record, output));
+        if !agent {
+            ctx.records
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(result.record);
+        }
         ok
     }
 
