@@ -185,14 +185,14 @@ fn staged_pipeline_adds_a_key_to_a_flow_member_and_the_team() {
     assert_eq!(
         removed,
         lines(&[
-            "          - {id: tester, role: tester, goal: \"Run the test suites\", tool_budget: 12}"
+            "          - {id: tester, role: tester, goal: \"Run the test suites\", tool_budget: 16}"
         ])
     );
     assert_eq!(
         added,
         lines(&[
             "        total_tool_budget: 40",
-            "          - {id: tester, role: tester, goal: \"Run the test suites\", tool_budget: 12, timeout_seconds: 0.25}",
+            "          - {id: tester, role: tester, goal: \"Run the test suites\", tool_budget: 16, timeout_seconds: 0.25}",
         ])
     );
 }
