@@ -61,7 +61,7 @@ fn code_review_members_block_style() {
     let (removed, added) = line_diff(&src, &out);
     assert_eq!(
         removed,
-        lines(&["            tool_budget: 15", "            tool_budget: 15"])
+        lines(&["            tool_budget: 25", "            tool_budget: 25"])
     );
     assert_eq!(
         added,
