@@ -28,7 +28,8 @@ use crate::error::Error;
 /// Which suggestions to try.
 #[derive(Debug, Clone)]
 pub enum ApplyMode {
-    /// Ask the observer about each suggestion.
+    /// Ask the observer about each suggestion; after a kept change the suggestions are
+    /// recomputed for the new configuration.
     Interactive,
     /// Greedy: in priority order, each tested against the current best, until none passes or
     /// `max_changes` are kept; suggestions are recomputed after each kept change.
@@ -215,8 +216,9 @@ impl Autotuner {
             results.push(result);
             if applied {
                 kept += 1;
-                if matches!(opts.mode, ApplyMode::Auto) {
-                    // The candidate runs of the kept change are the new configuration's history.
+                if matches!(opts.mode, ApplyMode::Auto | ApplyMode::Interactive) {
+                    // The candidate runs of the kept change are the new configuration's history:
+                    // suggestions made for the old configuration no longer hold.
                     let records = store.team_runs(
                         &opts.team_id,
                         &RunQuery::new().config_hash(state.hash.clone()),
