@@ -1,11 +1,13 @@
 //! Reads team run records from a metrics file (`--metrics FILE`) or from the store.
 //!
 //! A file may be a JSON array of records, a single JSON object, or JSON lines (objects
-//! separated by whitespace), as Victor users write them by hand. It is read as a stream: a
-//! buffered reader delimits one record object at a time ([`element_reader`]) and serde_json
-//! deserializes it straight into a [`RunSample`] ([`record_seed`]), so a million-record file
-//! never exists as a tree of JSON values, and records of other teams can be dropped as they
-//! are read.
+//! separated by whitespace), as Victor users write them by hand. It is read as a stream of
+//! segments of several megabytes. Each segment is cut at record starts and its parts are parsed
+//! on all cores at once ([`segment`]); in each part ([`chunk_parser`]) a record object is
+//! delimited ([`record_boundary`]) and serde_json deserializes it straight into a [`RunSample`]
+//! ([`record_seed`]). A million-record file never exists as a tree of JSON values (nor whole in
+//! memory), records of other teams are dropped as they are read, and records, record indexes
+//! and the first error come out in file order, as if one thread had read everything.
 //!
 //! Missing fields take Victor's defaults (`success` true, `formation` "sequential",
 //! `member_count` 1, `duration_seconds` 0, `total_tool_calls` 0); unknown keys are ignored;
@@ -13,20 +15,22 @@
 //! "false"`, a negative duration, NaN, a non-object item, a truncated or empty file) is a
 //! [`MetricsError`] naming the 0-based record index, the field and the line/column.
 
-mod element_reader;
+mod chunk_parser;
+mod record_boundary;
 mod record_seed;
+mod segment;
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use serde::de::DeserializeSeed;
 use teamtune_model::TeamRunRecord;
 
 use crate::error::{MetricsError, Position};
-use crate::run_sample::{Interner, RunSample, samples_from_records};
-use element_reader::{ElementReader, ScanError};
-use record_seed::{FieldTracker, RecordSeed};
+use crate::run_sample::{RunSample, samples_from_records};
+use chunk_parser::{ChunkEnd, Expect, Fault, FaultAt, describe_byte};
+use record_boundary::count_newlines;
+use segment::{Segment, Tuning, parse_segment};
 
 /// Reads the records of a metrics file, keeping only those of `team_id` when given.
 pub fn read_metrics_file(
@@ -45,12 +49,16 @@ pub fn read_metrics<R: Read>(
     reader: R,
     team_id: Option<&str>,
 ) -> Result<Vec<RunSample>, MetricsError> {
+    read_metrics_tuned(reader, team_id, &Tuning::for_this_machine())
+}
+
+fn read_metrics_tuned<R: Read>(
+    reader: R,
+    team_id: Option<&str>,
+    tuning: &Tuning,
+) -> Result<Vec<RunSample>, MetricsError> {
     let mut samples = Vec::new();
-    for_each_record(reader, |sample| {
-        if team_id.is_none_or(|t| *sample.team_id == *t) {
-            samples.push(sample);
-        }
-    })?;
+    parse_records(reader, team_id, tuning, |sample| samples.push(sample))?;
     Ok(samples)
 }
 
@@ -74,210 +82,162 @@ where
 /// were. Stops at the first bad record.
 pub fn for_each_record<R: Read>(
     reader: R,
+    on_record: impl FnMut(RunSample),
+) -> Result<usize, MetricsError> {
+    parse_records(reader, None, &Tuning::for_this_machine(), on_record)
+}
+
+/// Reads the input a segment at a time and hands the samples of `team_id` (all when `None`)
+/// to `on_record` in file order. Returns the number of records read, kept or not.
+fn parse_records<R: Read>(
+    mut reader: R,
+    team_id: Option<&str>,
+    tuning: &Tuning,
     mut on_record: impl FnMut(RunSample),
 ) -> Result<usize, MetricsError> {
-    let mut input = ElementReader::new(reader);
-    let mut interner = Interner::default();
-    let first = input.peek_non_ws().map_err(MetricsError::Read)?;
-    let mut index = 0usize;
-    match first {
-        None => return Err(MetricsError::Empty),
-        Some(b'[') => {
-            input.bump();
-            let mut expect_record = false;
-            loop {
-                match input.peek_non_ws().map_err(MetricsError::Read)? {
-                    None => {
-                        return Err(record_error(
-                            index,
-                            None,
-                            "the input ends before the closing `]` of the array (truncated?)"
-                                .into(),
-                            Some(input.position()),
-                        ));
-                    }
-                    Some(b']') if !expect_record => {
-                        input.bump();
-                        break;
-                    }
-                    Some(b'{') => {
-                        on_record(read_one(&mut input, &mut interner, index)?);
-                        index += 1;
-                    }
-                    Some(other) => return Err(not_an_object(index, other, input.position())),
-                }
-                match input.peek_non_ws().map_err(MetricsError::Read)? {
-                    Some(b',') => {
-                        input.bump();
-                        expect_record = true;
-                    }
-                    Some(b']') => {
-                        input.bump();
-                        break;
-                    }
-                    None => {
-                        return Err(record_error(
-                            index,
-                            None,
-                            "the input ends before the closing `]` of the array (truncated?)"
-                                .into(),
-                            Some(input.position()),
-                        ));
-                    }
-                    Some(other) => {
-                        return Err(MetricsError::Syntax {
-                            message: format!(
-                                "expected `,` or `]` after record {}, found {}",
-                                index - 1,
-                                describe_byte(other)
-                            ),
-                            position: input.position(),
-                        });
-                    }
-                }
-            }
-            if let Some(other) = input.peek_non_ws().map_err(MetricsError::Read)? {
-                return Err(MetricsError::Syntax {
-                    message: format!(
-                        "unexpected {} after the closing `]` of the array",
-                        describe_byte(other)
-                    ),
-                    position: input.position(),
-                });
-            }
+    let mut buf: Vec<u8> = Vec::new();
+    let mut cursor = Cursor::default();
+    let mut expect = Expect::Start;
+    let mut records = 0usize;
+    loop {
+        // A record larger than a segment makes the next read larger, so no byte is parsed
+        // more than a few times.
+        let want = tuning.segment_bytes.max(buf.len().saturating_mul(2));
+        let at_eof = fill(&mut reader, &mut buf, want).map_err(MetricsError::Read)?;
+        if cursor.base == 0 && buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            cursor.line_start = 3;
         }
-        Some(_) => loop {
-            match input.peek_non_ws().map_err(MetricsError::Read)? {
-                None => break,
-                Some(b'{') => {
-                    on_record(read_one(&mut input, &mut interner, index)?);
-                    index += 1;
+        let segment = Segment {
+            bytes: &buf,
+            at_eof,
+            at_input_start: cursor.base == 0,
+            expect,
+            team_id,
+        };
+        let mut newlines = 0;
+        let mut resume = None;
+        for outcome in parse_segment(&segment, tuning) {
+            outcome.samples.into_iter().for_each(&mut on_record);
+            match outcome.end {
+                ChunkEnd::Handover(_) => {}
+                ChunkEnd::Suspend { offset, expect } => resume = Some((offset, expect)),
+                ChunkEnd::Finished => return Ok(records + outcome.records),
+                ChunkEnd::Fault(fault) => {
+                    return Err(cursor.error(&buf, records, fault));
                 }
-                Some(other) => return Err(not_an_object(index, other, input.position())),
             }
-        },
+            records += outcome.records;
+            newlines += outcome.newlines;
+        }
+        let Some((offset, next)) = resume else {
+            // Unreachable: a chain ends in a suspension, the end or a fault.
+            return Ok(records);
+        };
+        cursor.advance(&buf[..offset], newlines);
+        buf.drain(..offset);
+        expect = next;
     }
-    Ok(index)
 }
 
-fn read_one<R: Read>(
-    input: &mut ElementReader<R>,
-    interner: &mut Interner,
-    index: usize,
-) -> Result<RunSample, MetricsError> {
-    let start = input.position();
-    let range = match input.scan_object() {
-        Ok(range) => range,
-        Err(ScanError::Io(e)) => return Err(MetricsError::Read(e)),
-        Err(ScanError::Truncated(at)) => {
-            return Err(record_error(
+/// Reads until `buf` holds `want` bytes or the input ends; returns whether it ended.
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    let missing = want.saturating_sub(buf.len());
+    buf.reserve_exact(missing);
+    let read = reader.by_ref().take(missing as u64).read_to_end(buf)?;
+    Ok(read < missing)
+}
+
+/// Where the current buffer sits in the input, to turn buffer offsets into lines and columns.
+#[derive(Debug, Default)]
+struct Cursor {
+    /// Input offset of `buf[0]`.
+    base: u64,
+    /// `\n` bytes before `buf[0]`.
+    lines_before: u64,
+    /// Input offset of the first byte of the line that `buf[0]` is on (after a byte order
+    /// mark on the first line, as serde_json would count).
+    line_start: u64,
+}
+
+impl Cursor {
+    fn advance(&mut self, consumed: &[u8], newlines: u64) {
+        self.lines_before += newlines;
+        if let Some(i) = memchr::memrchr(b'\n', consumed) {
+            self.line_start = self.base + i as u64 + 1;
+        }
+        self.base += consumed.len() as u64;
+    }
+
+    fn position(&self, buf: &[u8], offset: usize) -> Position {
+        let before = &buf[..offset];
+        let line_start =
+            memchr::memrchr(b'\n', before).map_or(self.line_start, |i| self.base + i as u64 + 1);
+        Position {
+            line: self.lines_before + count_newlines(before) + 1,
+            column: self.base + offset as u64 - line_start + 1,
+        }
+    }
+
+    /// The error for a fault in `buf`; `records_before` is the number of records before the
+    /// chunk that found it.
+    fn error(&self, buf: &[u8], records_before: usize, fault: Fault) -> MetricsError {
+        match fault {
+            Fault::Empty => MetricsError::Empty,
+            Fault::Record {
                 index,
-                None,
-                "the input ends inside this record (truncated?)".into(),
-                Some(at),
-            ));
-        }
-    };
-    let bytes = &input.buffer()[range.clone()];
-    let mut field = FieldTracker::default();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let result = RecordSeed {
-        interner,
-        field: &mut field,
-    }
-    .deserialize(&mut de);
-    match result {
-        Ok(sample) => {
-            input.consume_to(range.end);
-            Ok(sample)
-        }
-        Err(e) => Err(json_error(index, &field, &e, start, bytes)),
-    }
-}
-
-/// Turns a serde_json error inside one record into a [`MetricsError::Record`], with the
-/// position made absolute and serde's "invalid type: X, expected Y" reworded as "expected Y,
-/// got X".
-fn json_error(
-    index: usize,
-    field: &FieldTracker,
-    e: &serde_json::Error,
-    start: Position,
-    bytes: &[u8],
-) -> MetricsError {
-    let text = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let bare = text.strip_suffix(&suffix).unwrap_or(&text);
-    let mut message = reword(bare);
-    if bare == "expected value" {
-        let record = String::from_utf8_lossy(bytes);
-        if record.contains("NaN") || record.contains("Infinity") {
-            message.push_str(" (NaN and Infinity are not JSON numbers)");
-        }
-    }
-    let position = (e.line() > 0).then(|| {
-        let line = e.line() as u64;
-        let column = e.column() as u64;
-        if line == 1 {
-            Position {
-                line: start.line,
-                column: start.column + column.saturating_sub(1),
+                field,
+                message,
+                at,
+            } => {
+                let position = match at {
+                    FaultAt::Nowhere => None,
+                    FaultAt::Offset(offset) => Some(self.position(buf, offset)),
+                    FaultAt::InRecord {
+                        record_start,
+                        line,
+                        column,
+                    } => {
+                        let start = self.position(buf, record_start);
+                        Some(if line == 1 {
+                            Position {
+                                line: start.line,
+                                column: start.column + column.saturating_sub(1),
+                            }
+                        } else {
+                            Position {
+                                line: start.line + line - 1,
+                                column,
+                            }
+                        })
+                    }
+                };
+                MetricsError::Record {
+                    index: records_before + index,
+                    field,
+                    message,
+                    position,
+                }
             }
-        } else {
-            Position {
-                line: start.line + line - 1,
-                column,
-            }
+            Fault::AfterRecord {
+                index,
+                found,
+                offset,
+            } => MetricsError::Syntax {
+                message: format!(
+                    "expected `,` or `]` after record {}, found {}",
+                    (records_before + index).saturating_sub(1),
+                    describe_byte(found)
+                ),
+                position: self.position(buf, offset),
+            },
+            Fault::AfterArray { found, offset } => MetricsError::Syntax {
+                message: format!(
+                    "unexpected {} after the closing `]` of the array",
+                    describe_byte(found)
+                ),
+                position: self.position(buf, offset),
+            },
         }
-    });
-    record_error(index, field.path(), message, position)
-}
-
-fn reword(message: &str) -> String {
-    for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = message.strip_prefix(prefix)
-            && let Some((got, expected)) = rest.split_once(", expected ")
-        {
-            return format!("expected {expected}, got {got}");
-        }
-    }
-    message.to_owned()
-}
-
-fn record_error(
-    index: usize,
-    field: Option<String>,
-    message: String,
-    position: Option<Position>,
-) -> MetricsError {
-    MetricsError::Record {
-        index,
-        field,
-        message,
-        position,
-    }
-}
-
-fn not_an_object(index: usize, byte: u8, position: Position) -> MetricsError {
-    record_error(
-        index,
-        None,
-        format!("expected a JSON object, got {}", describe_byte(byte)),
-        Some(position),
-    )
-}
-
-fn describe_byte(byte: u8) -> String {
-    match byte {
-        b'"' => "a string".into(),
-        b'[' => "an array".into(),
-        b't' | b'f' => "a boolean".into(),
-        b'n' => "null".into(),
-        b'-' | b'0'..=b'9' => "a number".into(),
-        b']' => "`]` (a trailing comma?)".into(),
-        b',' => "`,`".into(),
-        b if b.is_ascii_graphic() => format!("`{}`", b as char),
-        b => format!("byte 0x{b:02x}"),
     }
 }
 
@@ -411,5 +371,190 @@ mod tests {
         let e = parse_metrics_str(&bad, None).unwrap_err();
         assert_eq!(e.record_index(), Some(4000));
         assert_eq!(e.position().map(|p| p.line), Some(4001));
+    }
+
+    /// One thread, one segment: the plain sequential reading every other tuning must match.
+    fn sequential(text: &str, team_id: Option<&str>) -> Result<Vec<RunSample>, String> {
+        let tuning = Tuning {
+            segment_bytes: text.len() + 1,
+            threads: 1,
+            min_parallel_bytes: usize::MAX,
+        };
+        read_metrics_tuned(text.as_bytes(), team_id, &tuning).map_err(|e| e.to_string())
+    }
+
+    /// Checks that tiny segments, split between 2 to 4 threads, read `text` exactly as one
+    /// thread does (same samples, or the same error), and returns that result.
+    fn same_when_split(text: &str, team_id: Option<&str>) -> Result<Vec<RunSample>, String> {
+        let expected = sequential(text, team_id);
+        for segment_bytes in [8, 13, 40, 97, 400, 4096, text.len() + 1] {
+            for threads in 2..=4 {
+                let tuning = Tuning {
+                    segment_bytes,
+                    threads,
+                    min_parallel_bytes: 0,
+                };
+                let got = read_metrics_tuned(text.as_bytes(), team_id, &tuning)
+                    .map_err(|e| e.to_string());
+                assert_eq!(got, expected, "segment {segment_bytes}, threads {threads}");
+            }
+        }
+        expected
+    }
+
+    /// Whether the parser trusts a split of the whole of `text` in two (a fault in the first
+    /// part ends the chain there).
+    fn splits_in_two(text: &str) -> bool {
+        let segment = segment::Segment {
+            bytes: text.as_bytes(),
+            at_eof: true,
+            at_input_start: true,
+            expect: Expect::Start,
+            team_id: None,
+        };
+        let tuning = Tuning {
+            segment_bytes: text.len() + 1,
+            threads: 2,
+            min_parallel_bytes: 0,
+        };
+        parse_segment(&segment, &tuning).len() == 2
+    }
+
+    fn records(count: usize, bad: &[usize], lines: bool) -> String {
+        let mut text = String::from(if lines { "" } else { "[\n" });
+        for i in 0..count {
+            if i > 0 {
+                text.push_str(if lines { "\n" } else { ",\n" });
+            }
+            let duration = if bad.contains(&i) {
+                "\"slow\"".to_owned()
+            } else {
+                format!("{i}.5")
+            };
+            text.push_str(&format!(
+                r#"{{"team_id": "t{}", "duration_seconds": {duration}, "success": {}}}"#,
+                i % 3,
+                i % 5 != 0
+            ));
+        }
+        if !lines {
+            text.push_str("\n]");
+        }
+        text
+    }
+
+    #[test]
+    fn split_parsing_keeps_order_and_content() {
+        for lines in [false, true] {
+            let text = records(120, &[], lines);
+            assert!(splits_in_two(&text));
+            let all = same_when_split(&text, None).unwrap();
+            assert_eq!(all.len(), 120);
+            assert!(
+                all.iter()
+                    .enumerate()
+                    .all(|(i, r)| r.duration_seconds == i as f64 + 0.5)
+            );
+            assert_eq!(same_when_split(&text, Some("t1")).unwrap().len(), 40);
+        }
+        let pretty = "[\n  {\n    \"team_id\": \"a\",\n    \"member_metrics\": {\n      \"x\": {\"duration_seconds\": 2}\n    }\n  },\n  {\n    \"team_id\": \"b\"\n  }\n]\n";
+        assert_eq!(same_when_split(pretty, None).unwrap().len(), 2);
+        same_when_split("\u{feff}[{\"team_id\": \"a\"}, {\"team_id\": \"b\"}]", None).unwrap();
+        same_when_split(
+            "{\"team_id\": \"a\"}{\"team_id\": \"b\"}\r\n{\"team_id\": \"c\"}",
+            None,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn split_guesses_inside_a_record_are_not_trusted() {
+        // The middle of each input is inside the second record, at text that looks like a
+        // record start: in a string, and in a nested array of objects.
+        let fake = r#", {\"team_id\": \"fake\"}"#.repeat(60);
+        let in_string = format!(
+            r#"[{{"team_id": "a"}}, {{"team_id": "b", "note": "{fake}"}}, {{"team_id": "c"}}]"#
+        );
+        let nested = format!(
+            "[{{\"team_id\": \"a\"}},\n{{\"team_id\": \"b\", \"extra\": [{}]}},\n{{\"team_id\": \"c\"}}]",
+            vec![r#"{"team_id": "fake"}"#; 60].join(", ")
+        );
+        let lines = format!(
+            "{{\"team_id\": \"a\", \"extra\": [{}]}}\n{{\"team_id\": \"b\"}}",
+            "{\"x\": 1}{}".repeat(60)
+        );
+        for text in [in_string, nested] {
+            assert!(!splits_in_two(&text));
+            let ids: Vec<String> = same_when_split(&text, None)
+                .unwrap()
+                .iter()
+                .map(|r| r.team_id.to_string())
+                .collect();
+            assert_eq!(ids, ["a", "b", "c"]);
+        }
+        assert!(same_when_split(&lines, None).is_err());
+    }
+
+    #[test]
+    fn error_in_the_second_part_names_its_global_index() {
+        for lines in [false, true] {
+            let text = records(100, &[80], lines);
+            assert!(splits_in_two(&text));
+            let e = same_when_split(&text, None).unwrap_err();
+            let line = if lines { 81 } else { 82 };
+            assert!(
+                e.starts_with(&format!(
+                    "record 80: field \"duration_seconds\": expected a non-negative number of seconds, got string \"slow\" (at line {line} column "
+                )),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_in_both_parts_report_the_first() {
+        // The same layout without the bad values is split in two.
+        assert!(splits_in_two(&records(100, &[], false)));
+        let text = records(100, &[10, 80], false);
+        let e = same_when_split(&text, None).unwrap_err();
+        assert!(
+            e.starts_with("record 10: field \"duration_seconds\""),
+            "{e}"
+        );
+        let mut grammar = records(100, &[80], false);
+        let after_20 = grammar
+            .match_indices("},\n")
+            .nth(20)
+            .map(|(i, _)| i + 1)
+            .unwrap();
+        grammar.insert_str(after_20, " x");
+        let e = same_when_split(&grammar, None).unwrap_err();
+        assert!(
+            e.starts_with("expected `,` or `]` after record 20, found `x` at line 22"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_inputs_fail_the_same_when_split() {
+        let cases = [
+            "",
+            "  \n",
+            "\u{feff}",
+            "\u{feff} [",
+            r#"[{"team_id": "a"}, 3]"#,
+            r#"[{"team_id": "a"},]"#,
+            r#"[{"team_id": "a"}, {"team_id": "#,
+            r#"[{"team_id": "a"}"#,
+            r#"[{"team_id": "a"}] x"#,
+            r#"[{"team_id": "a"} {"team_id": "a"}]"#,
+            "\"just a string\"",
+            "{\"team_id\": \"a\"}\n{\"team_id\": \"a\", \"duration_seconds\": NaN}",
+            "{\"team_id\": \"a\"}\n{\"team_id\": \"a\"}\n{\"team_id\"",
+            "[\n{\"team_id\": \"a\"},\n{\"team_id\": \"a\",\n \"success\": \"false\"}\n]",
+        ];
+        for text in cases {
+            assert!(same_when_split(text, None).is_err(), "{text}");
+        }
     }
 }
