@@ -203,6 +203,26 @@ impl Engine {
         })
     }
 
+    /// Members that run on the simulator only because they name no provider or command.
+    pub fn implicitly_simulated(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in &self.workflow.nodes {
+            match &n.kind {
+                NodeKind::Team(t) => {
+                    out.extend(
+                        t.members
+                            .iter()
+                            .filter(|m| m.implicit_sim)
+                            .map(|m| format!("{}/{}", t.id, m.id)),
+                    );
+                }
+                NodeKind::Agent(a) if a.member.implicit_sim => out.push(n.id.clone()),
+                _ => {}
+            }
+        }
+        out
+    }
+
     pub fn has_hitl(&self) -> bool {
         self.workflow
             .nodes

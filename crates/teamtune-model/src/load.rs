@@ -660,6 +660,7 @@ impl Builder<'_, '_> {
             let base = team_sim.map_or(SimParams::default(), |t| t.apply(SimParams::default()));
             own_sim.map_or(base, |o| o.apply(base))
         };
+        let mut implicit_sim = false;
         let runner = match (&rm.command, &rm.provider) {
             (Some(_), Some(_)) => {
                 self.problem(
@@ -676,7 +677,10 @@ impl Builder<'_, '_> {
             (None, p) => {
                 let name = p.as_deref().or(ctx.default_provider);
                 match name {
-                    None => MemberRunner::Sim(sim_params()),
+                    None => {
+                        implicit_sim = true;
+                        MemberRunner::Sim(sim_params())
+                    }
                     Some(name) => match ctx.providers.get(name) {
                         Some(Provider::Sim) => MemberRunner::Sim(sim_params()),
                         Some(Provider::OpenAi(cfg)) => MemberRunner::OpenAi {
@@ -711,6 +715,7 @@ impl Builder<'_, '_> {
             expertise: rm.expertise.unwrap_or_default(),
             is_manager: rm.is_manager.unwrap_or(false),
             runner,
+            implicit_sim,
         })
     }
 }

@@ -274,6 +274,9 @@ pub struct MemberSpec {
     pub expertise: Vec<String>,
     pub is_manager: bool,
     pub runner: MemberRunner,
+    /// The member names no `provider`, `command` or `default_provider` (a Victor file as
+    /// written) and runs on the built-in simulator; the CLI says so.
+    pub implicit_sim: bool,
 }
 
 /// What executes a member's turn.

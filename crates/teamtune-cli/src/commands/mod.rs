@@ -85,3 +85,23 @@ pub(crate) fn source(args: &crate::args::SourceArgs) -> teamtune::MetricsSource 
         None => teamtune::MetricsSource::Store,
     }
 }
+
+/// Says which members run on the simulator only because they name no provider or command.
+pub(crate) fn note_implicit_sim(engine: &teamtune::engine::Engine) {
+    let members = engine.implicitly_simulated();
+    if members.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = members.iter().take(6).map(String::as_str).collect();
+    let more = if members.len() > 6 {
+        format!(" and {} more", members.len() - 6)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "teamtune: note: {} member{} name no `provider` or `command` and run on the built-in simulator: {}{more} (add `provider:` to run them on an LLM endpoint)",
+        members.len(),
+        if members.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    );
+}

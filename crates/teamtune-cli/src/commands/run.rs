@@ -22,6 +22,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     let file = super::load(&args.file)?;
     let engine =
         Engine::new(&file, args.workflow.as_deref()).map_err(|e| CliError::input(e.to_string()))?;
+    super::note_implicit_sim(&engine);
     let mut inputs = IndexMap::new();
     if let Some(f) = &args.inputs_file {
         inputs.extend(read_inputs_file(f)?);

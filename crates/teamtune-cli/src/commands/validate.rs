@@ -12,6 +12,7 @@ pub fn run(args: &ValidateArgs) -> CliResult {
     let mut workflows = Vec::new();
     for name in file.workflows.keys() {
         let engine = Engine::new(&file, Some(name)).map_err(|e| CliError::input(e.to_string()))?;
+        super::note_implicit_sim(&engine);
         let wf = engine.workflow();
         let teams: Vec<_> = wf
             .nodes
