@@ -99,9 +99,14 @@ pub(crate) fn note_implicit_sim(engine: &teamtune::engine::Engine) {
         String::new()
     };
     eprintln!(
-        "teamtune: note: {} member{} name no `provider` or `command` and run on the built-in simulator: {}{more} (add `provider:` to run them on an LLM endpoint)",
+        "teamtune: note: {} {} no `provider` or `command` and {} on the built-in simulator: {}{more} (add `provider:` to run on an LLM endpoint)",
         members.len(),
-        if members.len() == 1 { "" } else { "s" },
+        if members.len() == 1 {
+            "member names"
+        } else {
+            "members name"
+        },
+        if members.len() == 1 { "runs" } else { "run" },
         shown.join(", ")
     );
 }

@@ -130,6 +130,13 @@ fn victor_forms_load_and_run() {
     );
     let out = teamtune(dir.path(), &["validate", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "1 member names no `provider` or `command` and runs on the built-in simulator: prepare"
+        ),
+        "not a silent default: {}",
+        stderr(&out)
+    );
     for policy in ["approve", "reject"] {
         let out = teamtune(
             dir.path(),
