@@ -2,6 +2,7 @@
 
 mod command_members;
 mod formations;
+mod prompt;
 mod run;
 mod store;
 mod tuning;
