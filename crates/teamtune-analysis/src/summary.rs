@@ -79,6 +79,20 @@ pub fn p99(values: &[f64]) -> Option<f64> {
     }
 }
 
+/// The `q` quantile (0..=1) by linear interpolation between closest ranks (numpy's default);
+/// `None` for no values.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut data = values.to_vec();
+    data.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (data.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(data[lo] + (data[hi] - data[lo]) * (pos - lo as f64))
+}
+
 /// The median (average of the middle two for an even count).
 pub fn median(values: &[f64]) -> Option<f64> {
     if values.is_empty() {
@@ -237,6 +251,10 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), Some(2.5));
         assert_eq!(sample_variance(&[1.0, 2.0, 3.0, 4.0]), Some(5.0 / 3.0));
         assert_eq!(sample_variance(&[1.0]), None);
+        assert_eq!(quantile(&[4.0, 1.0, 3.0, 2.0], 0.5), Some(2.5));
+        assert_eq!(quantile(&[4.0, 1.0, 3.0, 2.0], 0.0), Some(1.0));
+        assert_eq!(quantile(&[4.0, 1.0, 3.0, 2.0], 1.0), Some(4.0));
+        assert_eq!(quantile(&[], 0.5), None);
     }
 
     #[test]

@@ -31,7 +31,8 @@ impl DurationPrediction {
     }
 }
 
-fn model(formation: Formation, times: &[(&str, f64)], manager: Option<&str>) -> f64 {
+/// The duration the formation's model gives for these member times (see the module docs).
+pub(crate) fn model(formation: Formation, times: &[(&str, f64)], manager: Option<&str>) -> f64 {
     let sum: f64 = times.iter().map(|t| t.1).sum();
     let max = times.iter().map(|t| t.1).fold(0.0, f64::max);
     match formation {

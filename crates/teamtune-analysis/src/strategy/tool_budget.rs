@@ -4,22 +4,39 @@
 //! over tool calls in the team's history. Without per-member calls it falls back to Victor's
 //! 70% cut (a constant estimate). On `budget_exhaustion_failures`, raise the budgets that ran
 //! out (and `total_tool_budget` when the team hit it); that gain is in success rate.
+//!
+//! Over-exploration: when a member's calls follow its budget rather than its need (even its
+//! lightest successful runs use at least half the budget, or it uses 80% on average, and no
+//! run of the team ever failed by budget exhaustion), the p95 of calls made says nothing
+//! about the need, so the budget is cut to half the calls of its lightest runs (p10). The
+//! saving assumes calls scale with the budget; seconds per call come from the members' own
+//! duration over calls, and the run duration is re-predicted with the formation's model
+//! (slowest member for concurrent formations, the sum for sequential ones). The A/B test
+//! guards against a cut below the real need.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Strategy, StrategyContext, members_value, object};
+use super::prediction::model;
+use super::{Strategy, StrategyContext, manager_of, members_value, object};
 use crate::detect::MIN_EVIDENCE_RUNS;
 use crate::run_sample::{FailureKind, RunSample};
 use crate::suggestion::{Priority, Suggestion, SuggestionType};
-use crate::summary::{mean, p95, ratio};
+use crate::summary::{mean, p95, quantile, ratio};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ToolBudget;
 
 /// Headroom over the p95 of observed calls.
 const HEADROOM: f64 = 1.2;
+
+/// Share of the budget that a member's lightest successful runs (p10 of calls) must use for
+/// its usage to count as following the budget.
+const DRIVEN_LIGHTEST_SHARE: f64 = 0.5;
+
+/// Mean share of the budget used in successful runs that also counts as following it.
+const DRIVEN_MEAN_SHARE: f64 = 0.8;
 
 impl Strategy for ToolBudget {
     fn name(&self) -> &str {
@@ -28,7 +45,7 @@ impl Strategy for ToolBudget {
 
     fn suggest(&self, ctx: &StrategyContext<'_>) -> Vec<Suggestion> {
         let mut out = Vec::new();
-        if ctx.has_insight("excessive_tool_usage") {
+        if ctx.has_insight("excessive_tool_usage") || !budget_driven(ctx).is_empty() {
             out.extend(reduce(ctx));
         }
         if ctx.has_insight("budget_exhaustion_failures") {
@@ -47,7 +64,61 @@ fn successful_calls(records: &[RunSample], member: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Members whose calls follow their budget (see the module docs), with the budget, the p10
+/// and the mean of their calls in successful runs. Empty when any run of the team failed by
+/// budget exhaustion: then the budget binds somewhere and the need is real.
+fn budget_driven(ctx: &StrategyContext<'_>) -> BTreeMap<String, DrivenUsage> {
+    let mut out = BTreeMap::new();
+    if ctx
+        .records
+        .iter()
+        .any(|r| !r.success && r.failed_by(FailureKind::BudgetExhausted))
+    {
+        return out;
+    }
+    for m in &ctx.config.members {
+        let Some(budget) = m.tool_budget.filter(|b| *b >= 2) else {
+            continue;
+        };
+        let calls = successful_calls(ctx.records, &m.id);
+        if calls.len() < MIN_EVIDENCE_RUNS {
+            continue;
+        }
+        let (Some(lightest), Some(mean_calls)) = (quantile(&calls, 0.1), mean(&calls)) else {
+            continue;
+        };
+        let b = f64::from(budget);
+        if lightest >= DRIVEN_LIGHTEST_SHARE * b || mean_calls >= DRIVEN_MEAN_SHARE * b {
+            let proposed = ((lightest / 2.0).ceil() as u32).max(1);
+            if proposed < budget {
+                out.insert(
+                    m.id.clone(),
+                    DrivenUsage {
+                        budget,
+                        proposed,
+                        lightest,
+                        mean_calls,
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DrivenUsage {
+    budget: u32,
+    proposed: u32,
+    lightest: f64,
+    mean_calls: f64,
+}
+
 fn reduce(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
+    let driven = budget_driven(ctx);
+    if !driven.is_empty() {
+        return reduce_budget_driven(ctx, &driven);
+    }
     let members = &ctx.config.members;
     let mut new_budgets: BTreeMap<String, u32> = BTreeMap::new();
     let mut had_evidence = false;
@@ -175,6 +246,146 @@ fn reduce(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
     ))
 }
 
+/// The cut for members whose usage follows the budget. Each member's calls are assumed to
+/// scale with its budget; the run duration is re-predicted from the members' times, each
+/// shortened by the calls saved times the seconds per call.
+fn reduce_budget_driven(
+    ctx: &StrategyContext<'_>,
+    driven: &BTreeMap<String, DrivenUsage>,
+) -> Option<Suggestion> {
+    let members = &ctx.config.members;
+    let (latency, latency_source) = member_seconds_per_call(ctx.records)?;
+    let formation = ctx.config.team_formation;
+    let manager = manager_of(ctx.config).map(|m| m.id.as_str());
+    let mut observed = Vec::new();
+    let mut predicted = Vec::new();
+    let mut saved_calls = Vec::new();
+    for r in ctx
+        .records
+        .iter()
+        .filter(|r| &*r.formation == formation.as_str() && r.duration_seconds > 0.0)
+    {
+        let mut before: Vec<(&str, f64)> = Vec::new();
+        let mut after: Vec<(&str, f64)> = Vec::new();
+        let mut saved = 0.0;
+        for m in r.timed_members() {
+            let calls = m.tool_calls_used as f64;
+            let cut = driven.get(&*m.member_id).map_or(0.0, |u| {
+                let scaled = calls * f64::from(u.proposed) / f64::from(u.budget);
+                (calls - scaled.min(f64::from(u.proposed))).max(0.0)
+            });
+            saved += cut;
+            before.push((&m.member_id, m.duration_seconds));
+            after.push((&m.member_id, (m.duration_seconds - cut * latency).max(0.0)));
+        }
+        if before.is_empty() {
+            continue;
+        }
+        let gain = model(formation, &before, manager) - model(formation, &after, manager);
+        observed.push(r.duration_seconds);
+        predicted.push((r.duration_seconds - gain).max(0.0));
+        saved_calls.push(saved);
+    }
+    let (Some(before), Some(after)) = (mean(&observed), mean(&predicted)) else {
+        return None;
+    };
+    let expected = if before > 0.0 {
+        (1.0 - after / before) * 100.0
+    } else {
+        0.0
+    };
+    let changed: Vec<_> = members
+        .iter()
+        .cloned()
+        .map(|mut m| {
+            if let Some(u) = driven.get(&m.id) {
+                m.tool_budget = Some(u.proposed);
+            }
+            m
+        })
+        .collect();
+    let notes: Vec<String> = driven
+        .iter()
+        .map(|(id, u)| {
+            format!(
+                "{id} {} -> {} (lightest runs {:.0} calls, mean {:.1})",
+                u.budget, u.proposed, u.lightest, u.mean_calls
+            )
+        })
+        .collect();
+    let usage: BTreeMap<&str, serde_json::Value> = driven
+        .iter()
+        .map(|(id, u)| {
+            (
+                id.as_str(),
+                json!({
+                    "budget": u.budget,
+                    "proposed": u.proposed,
+                    "p10_calls": u.lightest,
+                    "mean_calls": u.mean_calls,
+                    "mean_share_of_budget": u.mean_calls / f64::from(u.budget),
+                }),
+            )
+        })
+        .collect();
+    Some(Suggestion::new(
+        SuggestionType::ToolBudget,
+        format!(
+            "Members spend most of their tool budget in every run and no run ever ran out, so the budget drives their usage, not the need: cut budgets to half the calls of their lightest runs ({}). About {:.1} calls per run would no longer be made; runs should take about {after:.1}s instead of {before:.1}s.",
+            notes.join(", "),
+            mean(&saved_calls).unwrap_or(0.0),
+        ),
+        object([("members", members_value(members))]),
+        object([("members", members_value(&changed))]),
+        expected,
+        0.7,
+        0.35,
+        object([
+            ("reason", json!("budget_driven_usage")),
+            (
+                "estimate",
+                json!("calls_scale_with_budget x member_seconds_per_call"),
+            ),
+            ("metric", json!("duration")),
+            ("seconds_per_call", json!(latency)),
+            ("seconds_per_call_source", json!(latency_source)),
+            ("tool_calls_saved_per_run", json!(mean(&saved_calls))),
+            ("observed_mean_duration", json!(before)),
+            ("predicted_mean_duration", json!(after)),
+            ("runs", json!(observed.len())),
+            ("usage", json!(usage)),
+        ]),
+    ))
+}
+
+/// Seconds per tool call from the members' own turns: the least-squares slope of member
+/// duration over member calls, capped by the smallest duration per call seen (a turn cannot
+/// spend more than its whole duration on calls); the cap alone when the slope is not
+/// positive. `None` without at least [`MIN_EVIDENCE_RUNS`] timed member turns with calls.
+fn member_seconds_per_call(records: &[RunSample]) -> Option<(f64, &'static str)> {
+    let points: Vec<(f64, f64)> = records
+        .iter()
+        .flat_map(|r| r.timed_members())
+        .filter(|m| m.success && m.tool_calls_used > 0)
+        .map(|m| (m.tool_calls_used as f64, m.duration_seconds))
+        .collect();
+    if points.len() < MIN_EVIDENCE_RUNS {
+        return None;
+    }
+    let bound = points
+        .iter()
+        .map(|p| p.1 / p.0)
+        .fold(f64::INFINITY, f64::min);
+    let mx = mean(&points.iter().map(|p| p.0).collect::<Vec<_>>())?;
+    let my = mean(&points.iter().map(|p| p.1).collect::<Vec<_>>())?;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    match (sxx > 0.0).then(|| sxy / sxx).filter(|s| *s > 0.0) {
+        Some(slope) if slope < bound => Some((slope, "member_regression")),
+        _ => Some((bound, "member_time_bound")),
+    }
+}
+
 /// Least-squares slope of run duration over total tool calls; `None` without spread in the
 /// calls or with a non-positive slope.
 fn seconds_per_call(records: &[RunSample]) -> Option<f64> {
@@ -269,4 +480,142 @@ fn raise(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
         )
         .with_priority(Priority::High),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use teamtune_model::{Formation, MemberConfig, TeamConfig};
+
+    use super::*;
+    use crate::baselines::Baselines;
+    use crate::detect::analyze;
+    use crate::run_sample::MemberSample;
+    use crate::summary::Summary;
+
+    fn team(budget: u32) -> TeamConfig {
+        TeamConfig {
+            team_formation: Formation::Parallel,
+            timeout_seconds: Some(600.0),
+            total_tool_budget: None,
+            max_iterations: 3,
+            members: (0..3)
+                .map(|j| MemberConfig {
+                    id: format!("m{j}"),
+                    role: "reviewer".into(),
+                    tool_budget: Some(budget),
+                    timeout_seconds: None,
+                    is_manager: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Parallel runs whose members need `need(i, j)` calls and spend `explore` of the rest
+    /// of `budget` anyway, at 1.5 s per call plus 4-8 s of thought.
+    fn runs(budget: u32, explore: f64, need: impl Fn(usize, usize) -> u64) -> Vec<RunSample> {
+        (0..20)
+            .map(|i| {
+                let mut r = RunSample::new("team");
+                r.formation = Arc::from("parallel");
+                r.member_count = 3;
+                r.members = (0..3)
+                    .map(|j| {
+                        let n = need(i, j);
+                        let calls = n + (explore * (u64::from(budget) - n) as f64) as u64;
+                        MemberSample {
+                            member_id: Arc::from(format!("m{j}").as_str()),
+                            role: Arc::from("reviewer"),
+                            success: true,
+                            duration_seconds: 4.0
+                                + ((i * 3 + j * 5) % 5) as f64
+                                + 1.5 * calls as f64,
+                            tool_calls_used: calls,
+                            error_message: None,
+                        }
+                    })
+                    .collect();
+                r.total_tool_calls = r.members.iter().map(|m| m.tool_calls_used).sum();
+                r.duration_seconds = r
+                    .members
+                    .iter()
+                    .map(|m| m.duration_seconds)
+                    .fold(0.0, f64::max)
+                    + 0.5;
+                r
+            })
+            .collect()
+    }
+
+    fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
+        let baselines = Baselines::default();
+        let insights = analyze(records, &baselines);
+        let summary = Summary::of(records);
+        ToolBudget.suggest(&StrategyContext {
+            insights: &insights,
+            records,
+            summary: &summary,
+            config,
+            baselines: &baselines,
+        })
+    }
+
+    #[test]
+    fn budget_driven_usage_gets_a_real_cut() {
+        // Need about 8 calls, budget 60, 60% of the rest spent anyway: about 39 calls.
+        let records = runs(60, 0.6, |i, j| 6 + ((i + 2 * j) % 5) as u64);
+        let found = suggestions(&records, &team(60));
+        let s = found
+            .iter()
+            .find(|s| s.metadata["reason"] == "budget_driven_usage")
+            .expect("a budget-driven cut");
+        let budget = s.suggested_config["members"][0]["tool_budget"]
+            .as_u64()
+            .unwrap();
+        // p10 of calls is about 37: half of it.
+        assert!((17..=20).contains(&budget), "{budget}");
+        // About 39 -> 12 calls of 1.5 s out of a ~66 s run.
+        assert!(
+            s.expected_improvement > 25.0 && s.expected_improvement < 75.0,
+            "{s:#?}"
+        );
+        let latency = s.metadata["seconds_per_call"].as_f64().unwrap();
+        // The slope is noisy when calls barely vary; the duration-per-call cap bounds it.
+        assert!((0.8..=1.75).contains(&latency), "{latency}");
+    }
+
+    #[test]
+    fn need_driven_usage_keeps_the_p95_rule() {
+        // Calls spread from 2 to 14 under a budget of 16: the need, not the budget.
+        let records = runs(16, 0.0, |i, j| 2 + ((i * 5 + j * 3) % 13) as u64);
+        assert!(
+            budget_driven(&StrategyContext {
+                insights: &[],
+                records: &records,
+                summary: &Summary::of(&records),
+                config: &team(16),
+                baselines: &Baselines::default(),
+            })
+            .is_empty()
+        );
+        assert!(
+            suggestions(&records, &team(16))
+                .iter()
+                .all(|s| s.metadata["reason"] != "budget_driven_usage")
+        );
+    }
+
+    #[test]
+    fn budget_exhaustion_means_the_need_is_real() {
+        let mut records = runs(60, 0.6, |i, j| 6 + ((i + 2 * j) % 5) as u64);
+        records[3].success = false;
+        records[3].members[1].success = false;
+        records[3].members[1].error_message = Some("tool budget exhausted".into());
+        assert!(
+            suggestions(&records, &team(60))
+                .iter()
+                .all(|s| s.metadata["reason"] != "budget_driven_usage")
+        );
+    }
 }
