@@ -3,9 +3,10 @@
 //! A file may be a JSON array of records, a single JSON object, or JSON lines (objects
 //! separated by whitespace), as Victor users write them by hand. It is read as a stream of
 //! segments of several megabytes. Each segment is cut at record starts and its parts are parsed
-//! on all cores at once ([`segment`]); in each part ([`chunk_parser`]) a record object is
-//! delimited ([`record_boundary`]) and serde_json deserializes it straight into a [`RunSample`]
-//! ([`record_seed`]). A million-record file never exists as a tree of JSON values (nor whole in
+//! on all cores at once ([`segment`]); in each part ([`chunk_parser`]) a flat record (the
+//! common shape) is read in one pass from the bytes ([`fast_record`]), and any other record is
+//! delimited ([`record_boundary`]) and deserialized by serde_json straight into a [`RunSample`]
+//! ([`record_seed`]), which also words every error. A million-record file never exists as a tree of JSON values (nor whole in
 //! memory), records of other teams are dropped as they are read, and records, record indexes
 //! and the first error come out in file order, as if one thread had read everything.
 //!
@@ -16,6 +17,7 @@
 //! [`MetricsError`] naming the 0-based record index, the field and the line/column.
 
 mod chunk_parser;
+mod fast_record;
 mod record_boundary;
 mod record_seed;
 mod segment;
@@ -379,6 +381,7 @@ mod tests {
             segment_bytes: text.len() + 1,
             threads: 1,
             min_parallel_bytes: usize::MAX,
+            fast_path: true,
         };
         read_metrics_tuned(text.as_bytes(), team_id, &tuning).map_err(|e| e.to_string())
     }
@@ -393,6 +396,7 @@ mod tests {
                     segment_bytes,
                     threads,
                     min_parallel_bytes: 0,
+                    fast_path: true,
                 };
                 let got = read_metrics_tuned(text.as_bytes(), team_id, &tuning)
                     .map_err(|e| e.to_string());
@@ -416,6 +420,7 @@ mod tests {
             segment_bytes: text.len() + 1,
             threads: 2,
             min_parallel_bytes: 0,
+            fast_path: true,
         };
         parse_segment(&segment, &tuning).len() == 2
     }
@@ -555,6 +560,195 @@ mod tests {
         ];
         for text in cases {
             assert!(same_when_split(text, None).is_err(), "{text}");
+        }
+    }
+
+    /// Reads `text` with and without the fast path, whole and in small split segments.
+    fn same_with_fast_path(text: &str, team_id: Option<&str>) -> Result<Vec<RunSample>, String> {
+        let full = Tuning {
+            segment_bytes: text.len() + 1,
+            threads: 1,
+            min_parallel_bytes: usize::MAX,
+            fast_path: false,
+        };
+        let expected =
+            read_metrics_tuned(text.as_bytes(), team_id, &full).map_err(|e| e.to_string());
+        for (segment_bytes, threads) in [(text.len() + 1, 1), (61, 2), (8, 3)] {
+            let tuning = Tuning {
+                segment_bytes,
+                threads,
+                min_parallel_bytes: 0,
+                fast_path: true,
+            };
+            let got =
+                read_metrics_tuned(text.as_bytes(), team_id, &tuning).map_err(|e| e.to_string());
+            assert_eq!(got, expected, "segment {segment_bytes}, threads {threads}");
+        }
+        expected
+    }
+
+    mod fast_path {
+        use proptest::prelude::*;
+
+        use super::fast_record::scan_record;
+        use super::same_with_fast_path;
+
+        /// A JSON value of any type, valid or not for a given field, in forms the fast path
+        /// reads and forms it leaves to the full path.
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("\"t0\"".to_owned()),
+                Just("\"t1\"".to_owned()),
+                Just("\"parallel\"".to_owned()),
+                Just("\"baseline\"".to_owned()),
+                Just("\"candidate\"".to_owned()),
+                Just("\"caf\u{e9}\"".to_owned()),
+                Just("\"t\\u0030\"".to_owned()),
+                Just("\"a\\\"b\"".to_owned()),
+                Just("\"\"".to_owned()),
+                Just("\"a\tb\"".to_owned()),
+                Just("\"\u{1f}\"".to_owned()),
+                (0u64..200).prop_map(|n| n.to_string()),
+                (0u64..100_000, 0u32..4).prop_map(|(n, d)| format!(
+                    "{}.{:0w$}",
+                    n / 100,
+                    n % 100,
+                    w = d as usize + 1
+                )),
+                Just("0.1".to_owned()),
+                Just("12345678901234.5".to_owned()),
+                Just("1234567890123456".to_owned()),
+                Just("18446744073709551615".to_owned()),
+                Just("4294967296".to_owned()),
+                Just("5.0".to_owned()),
+                Just("-1".to_owned()),
+                Just("-0.5".to_owned()),
+                Just("1e2".to_owned()),
+                Just("1.5E-3".to_owned()),
+                Just("01".to_owned()),
+                Just("1.".to_owned()),
+                Just("NaN".to_owned()),
+                Just("true".to_owned()),
+                Just("false".to_owned()),
+                Just("null".to_owned()),
+                Just("tru".to_owned()),
+                Just("[]".to_owned()),
+                Just("[\"grep\", \"ls\"]".to_owned()),
+                Just("{}".to_owned()),
+                Just("{\"m\": {\"duration_seconds\": 2, \"role\": \"r\"}}".to_owned()),
+            ]
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("team_id"),
+                Just("team_id"),
+                Just("formation"),
+                Just("member_count"),
+                Just("success"),
+                Just("duration_seconds"),
+                Just("total_tool_calls"),
+                Just("consensus_rounds"),
+                Just("consensus_achieved"),
+                Just("error"),
+                Just("variant"),
+                Just("config_hash"),
+                Just("member_metrics"),
+                Just("tool_budget"),
+                Just("timeout_seconds"),
+                Just("recursion_depth"),
+                Just("start_time"),
+                Just("run_id"),
+                Just("unique_tools_used"),
+                Just("other"),
+                Just("t\\u0065am_id"),
+            ]
+            .prop_map(str::to_owned)
+        }
+
+        fn space() -> impl Strategy<Value = &'static str> {
+            prop_oneof![Just(""), Just(" "), Just("\n  "), Just("\t"), Just("\r\n")]
+        }
+
+        fn record() -> impl Strategy<Value = String> {
+            prop::collection::vec((key(), value(), space(), space()), 0..6).prop_map(|fields| {
+                let body: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v, a, b)| format!("{a}\"{k}\"{b}:{a}{v}{b}"))
+                    .collect();
+                format!("{{{}}}", body.join(","))
+            })
+        }
+
+        /// Records that mostly parse: a valid team id first, then random fields.
+        fn mostly_valid() -> impl Strategy<Value = String> {
+            (0u8..2, record()).prop_map(|(team, rest)| {
+                let rest = rest.strip_prefix('{').unwrap_or(&rest).to_owned();
+                let sep = if rest.starts_with('}') { "" } else { ", " };
+                format!("{{\"team_id\": \"t{team}\"{sep}{rest}")
+            })
+        }
+
+        /// A flat record the fast path must read: a team id and valid values of other fields.
+        fn valid_flat() -> impl Strategy<Value = String> {
+            let field = prop_oneof![
+                Just("\"formation\": \"parallel\"".to_owned()),
+                (0u32..50).prop_map(|n| format!("\"member_count\": {n}")),
+                any::<bool>().prop_map(|b| format!("\"success\": {b}")),
+                (0u64..10_000_000, 0usize..6).prop_map(|(n, d)| {
+                    let text = n.to_string();
+                    let cut = text.len().saturating_sub(d).max(1);
+                    let (int, frac) = text.split_at(cut);
+                    let dot = if frac.is_empty() { "" } else { "." };
+                    format!("\"duration_seconds\": {int}{dot}{frac}")
+                }),
+                (0u64..1000).prop_map(|n| format!("\"total_tool_calls\": {n}.0")),
+                Just("\"consensus_rounds\": null".to_owned()),
+                Just("\"error\": \"timeout\"".to_owned()),
+                Just("\"variant\": \"candidate\"".to_owned()),
+                Just("\"config_hash\": \"abc\"".to_owned()),
+                Just("\"member_metrics\": null".to_owned()),
+                Just("\"start_time\": \"2025-01-15T10:00:00Z\"".to_owned()),
+                Just("\"other\": 7".to_owned()),
+            ];
+            (0u8..2, prop::collection::vec(field, 0..8)).prop_map(|(team, fields)| {
+                let mut all = vec![format!("\"team_id\": \"t{team}\"")];
+                all.extend(fields);
+                format!("{{{}}}", all.join(", "))
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            #[test]
+            fn fast_path_agrees_with_full_path(
+                records in prop::collection::vec(prop_oneof![3 => mostly_valid(), 1 => record()], 0..12),
+                lines in any::<bool>(),
+                filter in prop_oneof![Just(None), Just(Some("t0")), Just(Some("t1"))],
+            ) {
+                let text = if lines {
+                    records.join("\n")
+                } else {
+                    format!("[{}]", records.join(",\n"))
+                };
+                // Equal results (samples or error) are checked inside.
+                let _ = same_with_fast_path(&text, filter);
+            }
+
+            #[test]
+            fn fast_path_reads_valid_flat_records(
+                records in prop::collection::vec(valid_flat(), 1..20),
+                filter in prop_oneof![Just(None), Just(Some("t1"))],
+            ) {
+                for record in &records {
+                    let scanned = scan_record(record.as_bytes(), 0, None);
+                    prop_assert!(scanned.is_some_and(|s| s.end == record.len()), "{record}");
+                }
+                let text = format!("[{}]", records.join(",\n"));
+                let samples = same_with_fast_path(&text, filter);
+                prop_assert!(samples.is_ok());
+            }
         }
     }
 }

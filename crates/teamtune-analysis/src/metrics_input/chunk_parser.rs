@@ -2,12 +2,15 @@
 //!
 //! The grammar around the records (array brackets and commas, or JSON lines) is a small state
 //! machine ([`Expect`]) so that parsing can stop at the end of a segment and resume in the
-//! next one, and so that a stretch can start in the middle of the input. Each record is
-//! delimited ([`object_end`]) and deserialized by serde_json from that slice ([`RecordSeed`]).
+//! next one, and so that a stretch can start in the middle of the input. A flat record is
+//! read on the fast path ([`scan_record`]); any other record (or one the fast path gives up
+//! on) is delimited ([`object_end`]) and deserialized by serde_json from that slice
+//! ([`RecordSeed`]), so errors read the same either way.
 //! Record indexes and byte offsets are local; `segment` makes them global.
 
 use serde::de::DeserializeSeed;
 
+use super::fast_record::{FlatRecord, scan_record};
 use super::record_boundary::{object_end, skip_whitespace};
 use super::record_seed::{FieldTracker, RecordSeed};
 use crate::run_sample::{Interner, RunSample};
@@ -53,6 +56,8 @@ pub(crate) struct Chunk<'a> {
     pub(crate) first_handover_chunk: usize,
     /// Only records of this team become samples; the others are still checked.
     pub(crate) team_id: Option<&'a str>,
+    /// Whether flat records take the fast path ([`scan_record`]).
+    pub(crate) fast_path: bool,
 }
 
 /// What a chunk produced.
@@ -260,6 +265,17 @@ impl Run<'_, '_> {
     /// Reads the record that starts at `start` (a `{`).
     fn read_record(&mut self, start: usize) -> RecordEnd {
         let bytes = self.chunk.bytes;
+        if self.chunk.fast_path
+            && let Some(scanned) = scan_record(bytes, start, self.chunk.team_id)
+        {
+            if let Some(flat) = &scanned.kept {
+                let sample = self.sample_of(flat);
+                self.samples.push(sample);
+            }
+            self.index += 1;
+            self.newlines += scanned.newlines;
+            return RecordEnd::Read(scanned.end);
+        }
         let Some((end, newlines)) = object_end(bytes, start) else {
             if !self.chunk.at_eof {
                 return RecordEnd::Incomplete;
@@ -285,6 +301,26 @@ impl Run<'_, '_> {
                 RecordEnd::Read(end)
             }
             Err(e) => RecordEnd::Fault(json_fault(self.index, &field, &e, start, record)),
+        }
+    }
+}
+
+impl Run<'_, '_> {
+    /// The sample of a record read on the fast path, as the full path would build it.
+    fn sample_of(&mut self, flat: &FlatRecord<'_>) -> RunSample {
+        let interner = &mut self.interner;
+        RunSample {
+            team_id: interner.intern(flat.team_id),
+            formation: interner.intern(flat.formation.unwrap_or("sequential")),
+            member_count: flat.member_count,
+            success: flat.success,
+            duration_seconds: flat.duration_seconds,
+            total_tool_calls: flat.total_tool_calls,
+            consensus_rounds: flat.consensus_rounds,
+            error: flat.error.map(str::to_owned),
+            variant: flat.variant,
+            config_hash: flat.config_hash.map(|h| interner.intern(h)),
+            members: Vec::new(),
         }
     }
 }

@@ -50,7 +50,7 @@ impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
 
 struct RecordVisitor<'a>(RecordSeed<'a>);
 
-enum TopField {
+pub(crate) enum TopField {
     TeamId,
     Formation,
     MemberCount,
@@ -73,27 +73,32 @@ enum TopField {
 
 impl TopField {
     fn of(key: &str) -> TopField {
+        TopField::of_bytes(key.as_bytes())
+    }
+
+    /// The field named by `key` (the fast path matches keys before checking UTF-8).
+    pub(crate) fn of_bytes(key: &[u8]) -> TopField {
         match key {
-            "team_id" => TopField::TeamId,
-            "formation" => TopField::Formation,
-            "member_count" => TopField::MemberCount,
-            "success" => TopField::Success,
-            "duration_seconds" => TopField::Duration,
-            "total_tool_calls" => TopField::TotalToolCalls,
-            "consensus_rounds" => TopField::ConsensusRounds,
-            "consensus_achieved" => TopField::ConsensusAchieved,
-            "error" => TopField::Error,
-            "variant" => TopField::Variant,
-            "config_hash" => TopField::ConfigHash,
-            "member_metrics" => TopField::MemberMetrics,
-            "tool_budget" => TopField::ToolBudget,
-            "timeout_seconds" => TopField::TimeoutSeconds,
-            "recursion_depth" => TopField::RecursionDepth,
-            "start_time" => TopField::OptionalString("start_time"),
-            "end_time" => TopField::OptionalString("end_time"),
-            "run_id" => TopField::OptionalString("run_id"),
-            "workflow" => TopField::OptionalString("workflow"),
-            "unique_tools_used" => TopField::StringList("unique_tools_used"),
+            b"team_id" => TopField::TeamId,
+            b"formation" => TopField::Formation,
+            b"member_count" => TopField::MemberCount,
+            b"success" => TopField::Success,
+            b"duration_seconds" => TopField::Duration,
+            b"total_tool_calls" => TopField::TotalToolCalls,
+            b"consensus_rounds" => TopField::ConsensusRounds,
+            b"consensus_achieved" => TopField::ConsensusAchieved,
+            b"error" => TopField::Error,
+            b"variant" => TopField::Variant,
+            b"config_hash" => TopField::ConfigHash,
+            b"member_metrics" => TopField::MemberMetrics,
+            b"tool_budget" => TopField::ToolBudget,
+            b"timeout_seconds" => TopField::TimeoutSeconds,
+            b"recursion_depth" => TopField::RecursionDepth,
+            b"start_time" => TopField::OptionalString("start_time"),
+            b"end_time" => TopField::OptionalString("end_time"),
+            b"run_id" => TopField::OptionalString("run_id"),
+            b"workflow" => TopField::OptionalString("workflow"),
+            b"unique_tools_used" => TopField::StringList("unique_tools_used"),
             _ => TopField::Unknown,
         }
     }
@@ -489,7 +494,7 @@ impl<'de> serde::Deserialize<'de> for CheckedStrList {
 
 /// A count: a non-negative integer (an integral float such as `5.0` is accepted, as Python
 /// writes them).
-struct Count(u64);
+pub(crate) struct Count(pub(crate) u64);
 
 struct CountVisitor;
 
@@ -521,7 +526,7 @@ impl<'de> serde::Deserialize<'de> for Count {
 }
 
 /// A count that fits in 32 bits (member counts, rounds).
-struct Count32(u32);
+pub(crate) struct Count32(pub(crate) u32);
 
 impl<'de> serde::Deserialize<'de> for Count32 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -533,7 +538,7 @@ impl<'de> serde::Deserialize<'de> for Count32 {
 }
 
 /// A non-negative, finite number of seconds.
-struct Seconds(f64);
+pub(crate) struct Seconds(pub(crate) f64);
 
 impl<'de> serde::Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -21,6 +21,8 @@ pub(crate) struct Tuning {
     pub(crate) threads: usize,
     /// Segments smaller than this are parsed on the calling thread alone.
     pub(crate) min_parallel_bytes: usize,
+    /// Whether flat records take the fast path (tests turn it off to compare).
+    pub(crate) fast_path: bool,
 }
 
 impl Tuning {
@@ -29,6 +31,7 @@ impl Tuning {
             segment_bytes: 16 << 20,
             threads: thread::available_parallelism().map_or(1, |n| n.get().min(16)),
             min_parallel_bytes: 1 << 20,
+            fast_path: true,
         }
     }
 }
@@ -62,6 +65,7 @@ pub(crate) fn parse_segment(segment: &Segment<'_>, tuning: &Tuning) -> Vec<Chunk
         handovers: &points[index..],
         first_handover_chunk: index + 1,
         team_id: segment.team_id,
+        fast_path: tuning.fast_path,
     };
     let first = chunk(0, segment.expect, 0);
     let mut outcomes: Vec<Option<ChunkOutcome>> = if points.is_empty() {
