@@ -1,11 +1,12 @@
 //! Facts derived from a team's own history that both detectors and strategies rely on: how
 //! much a sequential team would gain by running its members concurrently (from per-member
 //! timings), which other formations the team ran faster under, how many consensus rounds it
-//! needs.
+//! needs, and what retrying failed members (consensus) would do for a team whose members
+//! fail at random.
 
 use std::collections::BTreeMap;
 
-use crate::run_sample::RunSample;
+use crate::run_sample::{FailureKind, RunSample};
 use crate::stats::welch::welch_t_test;
 use crate::summary::{mean, nonzero_durations};
 
@@ -161,6 +162,93 @@ pub fn consensus_rounds(records: &[RunSample]) -> Option<(f64, usize)> {
     Some((mean(&rounds)?, rounds.len()))
 }
 
+/// What consensus (failed members retry in the next round, up to `max_iterations` rounds)
+/// would do for a team whose members fail at random, from its runs under another formation.
+/// Random failures are failed member turns whose error is neither a timeout nor budget
+/// exhaustion; runs that failed for those causes are assumed to keep failing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryOutlook {
+    pub runs: usize,
+    /// Member turns seen (members that ran) and how many failed at random.
+    pub member_turns: usize,
+    pub random_failures: usize,
+    /// random_failures / member_turns.
+    pub member_failure_rate: f64,
+    /// Observed success rate of the runs.
+    pub success_rate: f64,
+    /// Share of runs that failed by timeout or budget exhaustion.
+    pub other_failure_share: f64,
+    /// (1 - other_failure_share) x (1 - p^rounds)^members.
+    pub predicted_success_rate: f64,
+    /// Mean time of a successful member turn: what a retry round of one member costs.
+    pub mean_turn_seconds: f64,
+    /// Expected seconds of retry rounds per run: sum over r < rounds of P(a member still has
+    /// no answer after r rounds) x mean turn.
+    pub expected_retry_seconds: f64,
+}
+
+pub fn retry_outlook(
+    records: &[RunSample],
+    formation: &str,
+    members: usize,
+    rounds: u32,
+) -> Option<RetryOutlook> {
+    let runs: Vec<&RunSample> = records
+        .iter()
+        .filter(|r| &*r.formation == formation)
+        .collect();
+    if runs.is_empty() || members == 0 {
+        return None;
+    }
+    let mut turns = 0;
+    let mut random = 0;
+    let mut turn_times = Vec::new();
+    for m in runs.iter().flat_map(|r| r.members.iter()) {
+        turns += 1;
+        if m.success {
+            if m.duration_seconds > 0.0 {
+                turn_times.push(m.duration_seconds);
+            }
+        } else if m
+            .error_message
+            .as_deref()
+            .is_none_or(|e| FailureKind::of_message(e) == FailureKind::Other)
+        {
+            random += 1;
+        }
+    }
+    if turns == 0 {
+        return None;
+    }
+    let p = random as f64 / turns as f64;
+    let other = runs
+        .iter()
+        .filter(|r| {
+            !r.success
+                && (r.failed_by(FailureKind::Timeout) || r.failed_by(FailureKind::BudgetExhausted))
+        })
+        .count();
+    let other_share = other as f64 / runs.len() as f64;
+    let n = i32::try_from(members).unwrap_or(i32::MAX);
+    let rounds = rounds.max(1);
+    let mean_turn = mean(&turn_times)?;
+    let retry: f64 = (1..rounds)
+        .map(|r| 1.0 - (1.0 - p.powi(r as i32)).powi(n))
+        .sum::<f64>()
+        * mean_turn;
+    Some(RetryOutlook {
+        runs: runs.len(),
+        member_turns: turns,
+        random_failures: random,
+        member_failure_rate: p,
+        success_rate: runs.iter().filter(|r| r.success).count() as f64 / runs.len() as f64,
+        other_failure_share: other_share,
+        predicted_success_rate: (1.0 - other_share) * (1.0 - p.powi(rounds as i32)).powi(n),
+        mean_turn_seconds: mean_turn,
+        expected_retry_seconds: retry,
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::Arc;
@@ -207,5 +295,38 @@ pub(crate) mod tests {
             additive_runs(std::slice::from_ref(&r), "sequential").count(),
             0
         );
+    }
+
+    #[test]
+    fn retry_outlook_from_random_member_failures() {
+        // 20 parallel runs of 4 members; 4 member turns fail at random, one run times out.
+        let mut runs: Vec<RunSample> = (0..20)
+            .map(|_| {
+                let mut r = sequential_run(&[10.0, 10.0, 10.0, 10.0], 0.0);
+                r.formation = Arc::from("parallel");
+                r.duration_seconds = 10.0;
+                r
+            })
+            .collect();
+        for (i, r) in runs.iter_mut().enumerate().take(4) {
+            r.success = false;
+            r.members[i].success = false;
+            r.members[i].error_message = Some("simulated failure".into());
+        }
+        runs[5].success = false;
+        runs[5].error = Some("timeout".into());
+        runs[5].members[0].success = false;
+        runs[5].members[0].error_message = Some("timeout".into());
+        let o = retry_outlook(&runs, "parallel", 4, 3).unwrap();
+        assert_eq!((o.member_turns, o.random_failures), (80, 4));
+        assert!((o.member_failure_rate - 0.05).abs() < 1e-12);
+        assert!((o.success_rate - 0.75).abs() < 1e-12);
+        assert!((o.other_failure_share - 0.05).abs() < 1e-12);
+        // 0.95 x (1 - 0.05^3)^4
+        assert!((o.predicted_success_rate - 0.95 * (1.0 - 0.05f64.powi(3)).powi(4)).abs() < 1e-12);
+        // (1 - 0.95^4) + (1 - 0.9975^4) rounds of 10 s
+        let expected = ((1.0 - 0.95f64.powi(4)) + (1.0 - 0.9975f64.powi(4))) * 10.0;
+        assert!((o.expected_retry_seconds - expected).abs() < 1e-9, "{o:?}");
+        assert!(retry_outlook(&runs, "consensus", 4, 3).is_none());
     }
 }

@@ -9,7 +9,7 @@ use teamtune_model::Formation;
 
 use super::{Strategy, StrategyContext, manager_of, object, predict_duration};
 use crate::detect::{MIN_CONCURRENCY_SAVING, MIN_EVIDENCE_RUNS};
-use crate::evidence::concurrency_evidence;
+use crate::evidence::{RetryOutlook, concurrency_evidence, retry_outlook};
 use crate::suggestion::{Suggestion, SuggestionType};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,6 +17,12 @@ pub struct Parallelization;
 
 /// Teams larger than this go hierarchical rather than fully parallel.
 const MAX_FLAT_PARALLEL: usize = 6;
+
+/// How much better (in seconds per successful run) consensus must look than the concurrent
+/// target before it is proposed instead: 10%, because the retry model (independent random
+/// failures, one turn per retry round) is rougher than the timing model, and the plain
+/// concurrent formation is the simpler change.
+const CONSENSUS_MARGIN: f64 = 0.9;
 
 impl Strategy for Parallelization {
     fn name(&self) -> &str {
@@ -53,6 +59,16 @@ impl Strategy for Parallelization {
                 Some(p) => (p.predicted, p.improvement_percent()),
                 None => (e.predicted_duration, e.improvement * 100.0),
             };
+            if let Some(s) = consensus_instead(
+                ctx,
+                current,
+                target,
+                predicted,
+                e.predicted_duration,
+                e.mean_duration,
+            ) {
+                return vec![s];
+            }
             if improvement <= 1.0 {
                 return Vec::new();
             }
@@ -112,5 +128,180 @@ impl Strategy for Parallelization {
             )];
         }
         Vec::new()
+    }
+}
+
+/// Consensus instead of `target` when members fail at random and retrying them makes the
+/// seconds per successful run at least 10% lower. `target_duration` is the predicted duration
+/// under `target`, `concurrent_duration` the slowest member plus overhead (consensus's first
+/// round), `observed` the current mean duration.
+fn consensus_instead(
+    ctx: &StrategyContext<'_>,
+    current: Formation,
+    target: Formation,
+    target_duration: f64,
+    concurrent_duration: f64,
+    observed: f64,
+) -> Option<Suggestion> {
+    let o: RetryOutlook = retry_outlook(
+        ctx.records,
+        current.as_str(),
+        ctx.config.members.len(),
+        ctx.config.max_iterations,
+    )?;
+    if o.random_failures == 0 || o.success_rate <= 0.0 || ctx.config.max_iterations < 2 {
+        return None;
+    }
+    let now = observed / o.success_rate;
+    let as_target = target_duration / o.success_rate;
+    let consensus_duration = concurrent_duration + o.expected_retry_seconds;
+    let as_consensus = consensus_duration / o.predicted_success_rate.max(f64::EPSILON);
+    if as_consensus >= as_target * CONSENSUS_MARGIN {
+        return None;
+    }
+    let improvement = (1.0 - as_consensus / now) * 100.0;
+    if improvement <= 1.0 {
+        return None;
+    }
+    Some(Suggestion::new(
+        SuggestionType::Parallelization,
+        format!(
+            "Run the members as a consensus team ({current} -> consensus): they do not need one another's output in order, and {:.1}% of member turns fail at random, which fails the whole run today ({:.0}% success) and would as {target}; consensus retries only the failed members. Predicted {:.1}s per successful run ({consensus_duration:.1}s at {:.1}% success) against {now:.1}s now and {as_target:.1}s as {target}.",
+            o.member_failure_rate * 100.0,
+            o.success_rate * 100.0,
+            as_consensus,
+            o.predicted_success_rate * 100.0,
+        ),
+        object([("team_formation", json!(current.as_str()))]),
+        object([("team_formation", json!(Formation::Consensus.as_str()))]),
+        improvement,
+        if current == Formation::Pipeline {
+            0.65
+        } else {
+            0.75
+        },
+        if current == Formation::Pipeline {
+            0.6
+        } else {
+            0.4
+        },
+        object([
+            ("estimate", json!("member_timings x member_failure_rate")),
+            ("metric", json!("seconds_per_successful_run")),
+            ("current_formation", json!(current.as_str())),
+            ("suggested_formation", json!("consensus")),
+            ("alternative_formation", json!(target.as_str())),
+            ("member_failure_rate", json!(o.member_failure_rate)),
+            ("observed_success_rate", json!(o.success_rate)),
+            ("predicted_success_rate", json!(o.predicted_success_rate)),
+            ("expected_retry_seconds", json!(o.expected_retry_seconds)),
+            ("predicted_mean_duration", json!(consensus_duration)),
+            ("observed_seconds_per_success", json!(now)),
+            ("alternative_seconds_per_success", json!(as_target)),
+            ("predicted_seconds_per_success", json!(as_consensus)),
+            ("runs", json!(o.runs)),
+        ]),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use teamtune_model::{MemberConfig, TeamConfig};
+
+    use super::*;
+    use crate::baselines::Baselines;
+    use crate::detect::analyze;
+    use crate::evidence::tests::sequential_run;
+    use crate::run_sample::RunSample;
+    use crate::summary::Summary;
+
+    fn config(formation: Formation, n: usize) -> TeamConfig {
+        TeamConfig {
+            team_formation: formation,
+            timeout_seconds: Some(900.0),
+            total_tool_budget: None,
+            max_iterations: 3,
+            members: (1..=n)
+                .map(|i| MemberConfig {
+                    id: format!("m{i}"),
+                    role: "worker".into(),
+                    tool_budget: Some(20),
+                    timeout_seconds: None,
+                    is_manager: false,
+                })
+                .collect(),
+        }
+    }
+
+    fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
+        let baselines = Baselines::default();
+        let insights = analyze(records, &baselines);
+        let summary = Summary::of(records);
+        Parallelization.suggest(&StrategyContext {
+            insights: &insights,
+            records,
+            summary: &summary,
+            config,
+            baselines: &baselines,
+        })
+    }
+
+    /// 40 pipeline runs of 8 stages of 20 s; in every 4th run one stage fails at random and
+    /// stops the pipeline.
+    fn failing_pipeline() -> Vec<RunSample> {
+        (0..40)
+            .map(|i| {
+                let mut r = sequential_run(&[20.0; 8], 1.0);
+                r.formation = Arc::from("pipeline");
+                if i % 4 == 0 {
+                    let stop = 1 + i % 7;
+                    r.members.truncate(stop + 1);
+                    r.members[stop].success = false;
+                    r.members[stop].error_message = Some("simulated failure".into());
+                    r.success = false;
+                    r.error = Some(format!("member m{}: simulated failure", stop + 1));
+                    r.duration_seconds = 20.0 * (stop + 1) as f64 + 1.0;
+                }
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn randomly_failing_pipeline_goes_consensus() {
+        let found = suggestions(&failing_pipeline(), &config(Formation::Pipeline, 8));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let s = &found[0];
+        assert_eq!(s.suggested_config["team_formation"], "consensus");
+        assert_eq!(s.metadata["alternative_formation"], "hierarchical");
+        assert_eq!(s.metadata["metric"], "seconds_per_successful_run");
+        let p = s.metadata["predicted_success_rate"].as_f64().unwrap();
+        assert!(p > 0.99, "{p}");
+        // Now about 137 s per success (103 s at 75%); consensus about 21 s plus retries.
+        assert!(s.expected_improvement > 75.0, "{s:#?}");
+    }
+
+    #[test]
+    fn reliable_sequential_team_stays_parallel() {
+        let runs: Vec<RunSample> = (0..5)
+            .map(|_| sequential_run(&[30.0, 30.0, 30.0, 30.0], 1.0))
+            .collect();
+        let found = suggestions(&runs, &config(Formation::Sequential, 4));
+        assert_eq!(found[0].suggested_config["team_formation"], "parallel");
+    }
+
+    #[test]
+    fn timeouts_are_not_retried_away() {
+        let mut runs = failing_pipeline();
+        for r in runs.iter_mut().filter(|r| !r.success) {
+            r.error = Some("timeout".into());
+            for m in r.members.iter_mut().filter(|m| !m.success) {
+                m.error_message = Some("timeout".into());
+            }
+        }
+        let found = suggestions(&runs, &config(Formation::Pipeline, 8));
+        assert_eq!(found[0].suggested_config["team_formation"], "hierarchical");
     }
 }
