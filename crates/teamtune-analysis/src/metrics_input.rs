@@ -91,53 +91,116 @@ pub fn for_each_record<R: Read>(
 
 /// Reads the input a segment at a time and hands the samples of `team_id` (all when `None`)
 /// to `on_record` in file order. Returns the number of records read, kept or not.
+///
+/// Two buffers alternate: while one segment is parsed on other threads, this thread reads the
+/// next into the other buffer, behind some free room where the unparsed end of the current
+/// segment (the start of a record cut by the segment end) is then copied.
 fn parse_records<R: Read>(
     mut reader: R,
     team_id: Option<&str>,
     tuning: &Tuning,
     mut on_record: impl FnMut(RunSample),
 ) -> Result<usize, MetricsError> {
-    let mut buf: Vec<u8> = Vec::new();
+    let mut current = SegmentBuffer::default();
+    let mut next = SegmentBuffer::default();
+    let mut at_eof = current
+        .read(&mut reader, tuning.carry_room, tuning.segment_bytes)
+        .map_err(MetricsError::Read)?;
     let mut cursor = Cursor::default();
     let mut expect = Expect::Start;
     let mut records = 0usize;
     loop {
-        // A record larger than a segment makes the next read larger, so no byte is parsed
-        // more than a few times.
-        let want = tuning.segment_bytes.max(buf.len().saturating_mul(2));
-        let at_eof = fill(&mut reader, &mut buf, want).map_err(MetricsError::Read)?;
-        if cursor.base == 0 && buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        let bytes = current.bytes();
+        if cursor.base == 0 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
             cursor.line_start = 3;
         }
         let segment = Segment {
-            bytes: &buf,
+            bytes,
             at_eof,
             at_input_start: cursor.base == 0,
             expect,
             team_id,
         };
+        let mut read_ahead = None;
+        let outcomes = parse_segment(&segment, tuning, || {
+            if !at_eof {
+                read_ahead = Some(next.read(&mut reader, tuning.carry_room, tuning.segment_bytes));
+            }
+        });
         let mut newlines = 0;
         let mut resume = None;
-        for outcome in parse_segment(&segment, tuning) {
+        for outcome in outcomes {
             outcome.samples.into_iter().for_each(&mut on_record);
             match outcome.end {
                 ChunkEnd::Handover(_) => {}
                 ChunkEnd::Suspend { offset, expect } => resume = Some((offset, expect)),
                 ChunkEnd::Finished => return Ok(records + outcome.records),
                 ChunkEnd::Fault(fault) => {
-                    return Err(cursor.error(&buf, records, fault));
+                    return Err(cursor.error(bytes, records, fault));
                 }
             }
             records += outcome.records;
             newlines += outcome.newlines;
         }
-        let Some((offset, next)) = resume else {
-            // Unreachable: a chain ends in a suspension, the end or a fault.
+        // Unreachable without both: a chain ends in a suspension, the end or a fault, and
+        // parsing only suspends before the end of the input.
+        let (Some((offset, resume_expect)), Some(read_ahead)) = (resume, read_ahead) else {
             return Ok(records);
         };
-        cursor.advance(&buf[..offset], newlines);
-        buf.drain(..offset);
-        expect = next;
+        at_eof = read_ahead.map_err(MetricsError::Read)?;
+        let carry = &bytes[offset..];
+        next.prepend(carry);
+        // A record larger than a segment makes the next segment larger, so no byte is parsed
+        // more than a few times.
+        let want = tuning.segment_bytes.max(carry.len().saturating_mul(2));
+        if !at_eof && next.bytes().len() < want {
+            at_eof = next
+                .fill_to(&mut reader, want)
+                .map_err(MetricsError::Read)?;
+        }
+        cursor.advance(&bytes[..offset], newlines);
+        expect = resume_expect;
+        std::mem::swap(&mut current, &mut next);
+    }
+}
+
+/// One segment's bytes, `buf[start..]`, with free room before them.
+#[derive(Debug, Default)]
+struct SegmentBuffer {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl SegmentBuffer {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Reads up to `want` bytes after `room` free bytes; returns whether the input ended.
+    fn read<R: Read>(&mut self, reader: &mut R, room: usize, want: usize) -> std::io::Result<bool> {
+        self.buf.clear();
+        self.buf.resize(room, 0);
+        self.start = room;
+        fill(reader, &mut self.buf, room.saturating_add(want))
+    }
+
+    /// Reads until the segment holds `want` bytes or the input ends; returns whether it ended.
+    fn fill_to<R: Read>(&mut self, reader: &mut R, want: usize) -> std::io::Result<bool> {
+        fill(reader, &mut self.buf, self.start.saturating_add(want))
+    }
+
+    /// Puts `carry` (the unparsed end of the previous segment) in front of the bytes read.
+    fn prepend(&mut self, carry: &[u8]) {
+        if let Some(start) = self.start.checked_sub(carry.len()) {
+            self.buf[start..self.start].copy_from_slice(carry);
+            self.start = start;
+        } else {
+            let mut joined = Vec::with_capacity(carry.len() + self.bytes().len());
+            joined.extend_from_slice(carry);
+            joined.extend_from_slice(self.bytes());
+            self.buf = joined;
+            self.start = 0;
+        }
     }
 }
 
@@ -382,6 +445,7 @@ mod tests {
             threads: 1,
             min_parallel_bytes: usize::MAX,
             fast_path: true,
+            carry_room: 0,
         };
         read_metrics_tuned(text.as_bytes(), team_id, &tuning).map_err(|e| e.to_string())
     }
@@ -397,6 +461,8 @@ mod tests {
                     threads,
                     min_parallel_bytes: 0,
                     fast_path: true,
+                    // Some carried ends fit in front of the next segment, some do not.
+                    carry_room: [0, 24, 4096][threads % 3],
                 };
                 let got = read_metrics_tuned(text.as_bytes(), team_id, &tuning)
                     .map_err(|e| e.to_string());
@@ -421,8 +487,9 @@ mod tests {
             threads: 2,
             min_parallel_bytes: 0,
             fast_path: true,
+            carry_room: 0,
         };
-        parse_segment(&segment, &tuning).len() == 2
+        parse_segment(&segment, &tuning, || {}).len() == 2
     }
 
     fn records(count: usize, bad: &[usize], lines: bool) -> String {
@@ -465,6 +532,12 @@ mod tests {
         let pretty = "[\n  {\n    \"team_id\": \"a\",\n    \"member_metrics\": {\n      \"x\": {\"duration_seconds\": 2}\n    }\n  },\n  {\n    \"team_id\": \"b\"\n  }\n]\n";
         assert_eq!(same_when_split(pretty, None).unwrap().len(), 2);
         same_when_split("\u{feff}[{\"team_id\": \"a\"}, {\"team_id\": \"b\"}]", None).unwrap();
+        // A record far larger than a segment and than the room for a carried end.
+        let large = format!(
+            "[{{\"team_id\": \"a\"}}, {{\"team_id\": \"b\", \"note\": \"{}\"}}, {{\"team_id\": \"c\"}}]",
+            "x".repeat(10_000)
+        );
+        assert_eq!(same_when_split(&large, None).unwrap().len(), 3);
         same_when_split(
             "{\"team_id\": \"a\"}{\"team_id\": \"b\"}\r\n{\"team_id\": \"c\"}",
             None,
@@ -570,6 +643,7 @@ mod tests {
             threads: 1,
             min_parallel_bytes: usize::MAX,
             fast_path: false,
+            carry_room: 0,
         };
         let expected =
             read_metrics_tuned(text.as_bytes(), team_id, &full).map_err(|e| e.to_string());
@@ -579,6 +653,7 @@ mod tests {
                 threads,
                 min_parallel_bytes: 0,
                 fast_path: true,
+                carry_room: segment_bytes,
             };
             let got =
                 read_metrics_tuned(text.as_bytes(), team_id, &tuning).map_err(|e| e.to_string());

@@ -6,7 +6,8 @@
 //! ([`ChunkEnd::Handover`]); a part whose start was a bad guess (inside a string, say) is
 //! dropped and the part before simply parses on through it. The result is the chain of parts
 //! in input order, so record order, record indexes and the first error in file order are the
-//! same as when one thread reads everything.
+//! same as when one thread reads everything. While the parts are parsed, the calling thread
+//! reads the next segment.
 
 use std::thread;
 
@@ -23,6 +24,9 @@ pub(crate) struct Tuning {
     pub(crate) min_parallel_bytes: usize,
     /// Whether flat records take the fast path (tests turn it off to compare).
     pub(crate) fast_path: bool,
+    /// Bytes kept free in front of each segment read, where the unparsed end of the previous
+    /// segment is copied; a longer end is joined to the new bytes in a new buffer.
+    pub(crate) carry_room: usize,
 }
 
 impl Tuning {
@@ -32,6 +36,7 @@ impl Tuning {
             threads: thread::available_parallelism().map_or(1, |n| n.get().min(16)),
             min_parallel_bytes: 1 << 20,
             fast_path: true,
+            carry_room: 64 << 10,
         }
     }
 }
@@ -46,8 +51,14 @@ pub(crate) struct Segment<'a> {
 }
 
 /// Parses a segment and returns the outcomes of its parts in input order: every one but the
-/// last ended in a handover to the next.
-pub(crate) fn parse_segment(segment: &Segment<'_>, tuning: &Tuning) -> Vec<ChunkOutcome> {
+/// last ended in a handover to the next. `meanwhile` runs on the calling thread while the
+/// parts are parsed on others (the caller reads the next segment then), or after the parsing
+/// when the segment is parsed on the calling thread alone.
+pub(crate) fn parse_segment(
+    segment: &Segment<'_>,
+    tuning: &Tuning,
+    meanwhile: impl FnOnce(),
+) -> Vec<ChunkOutcome> {
     let points = if tuning.threads > 1 && segment.bytes.len() >= tuning.min_parallel_bytes {
         match in_array(segment) {
             Some(in_array) => split_points(segment.bytes, 0, tuning.threads, in_array),
@@ -69,24 +80,30 @@ pub(crate) fn parse_segment(segment: &Segment<'_>, tuning: &Tuning) -> Vec<Chunk
     };
     let first = chunk(0, segment.expect, 0);
     let mut outcomes: Vec<Option<ChunkOutcome>> = if points.is_empty() {
-        vec![Some(parse_chunk(&first))]
+        let outcome = parse_chunk(&first);
+        meanwhile();
+        vec![Some(outcome)]
     } else {
         let element = if in_array(segment) == Some(true) {
             Expect::Element
         } else {
             Expect::Line
         };
-        let later: Vec<Chunk<'_>> = points
-            .iter()
-            .enumerate()
-            .map(|(i, &start)| chunk(start, element, i + 1))
+        let chunks: Vec<Chunk<'_>> = std::iter::once(first)
+            .chain(
+                points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &start)| chunk(start, element, i + 1)),
+            )
             .collect();
         thread::scope(|scope| {
-            let handles: Vec<_> = later
+            let handles: Vec<_> = chunks
                 .iter()
                 .map(|c| scope.spawn(move || parse_chunk(c)))
                 .collect();
-            let mut outcomes = vec![Some(parse_chunk(&first))];
+            meanwhile();
+            let mut outcomes = Vec::with_capacity(handles.len());
             for handle in handles {
                 match handle.join() {
                     Ok(outcome) => outcomes.push(Some(outcome)),
