@@ -3,6 +3,13 @@
 //! `is_manager` member or more than six members. The improvement is predicted from the
 //! member timings (slowest member plus the observed overhead). A big sequential team without
 //! timings gets a hierarchical suggestion with a constant estimate.
+//!
+//! Reliability: parallel and hierarchical teams fail the whole run when one member fails, as
+//! sequential and pipeline teams do; consensus retries only the failed members. When members
+//! fail at random (not by timeout or budget), the seconds per successful run (mean duration /
+//! success rate) are compared: the concurrent target at today's success rate against
+//! consensus at its predicted success rate, with the expected cost of its retry rounds
+//! ([`crate::evidence::retry_outlook`]); consensus is proposed when it is at least 10% better.
 
 use serde_json::json;
 use teamtune_model::Formation;

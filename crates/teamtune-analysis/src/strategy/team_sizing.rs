@@ -2,11 +2,30 @@
 //! (`min(5, int(size * 0.7))`), dropping members from the end of the list (never the
 //! manager). The improvement is predicted from member timings when recorded, else Victor's
 //! constant 15%.
+//!
+//! Concurrent teams (parallel, consensus) are also sized from their own member turns, with
+//! or without Victor's insight: a round waits for its slowest member, more members mean more
+//! retry rounds (consensus) or more ways to fail (parallel), and every turn pays coordination
+//! for each other member. For each smaller size k (members dropped from the end), each
+//! observed run is replayed with its first k members: a member's time without its tool calls
+//! (seconds per call from the members' own turns) plus an equal share of the run's tool calls,
+//! minus the coordination share of the dropped members; the slowest of the k is the round.
+//! Retry rounds and success follow the member failure rate seen. The coordination share
+//! cannot be told apart from thinking time at a single team size: the lower bound takes none,
+//! the upper bound takes the whole floor of the members' time without calls (its 5th
+//! percentile) as coordination growing with the team; the estimate is their midpoint, and
+//! both bounds are in `metadata`. Budgets that the shared calls would exceed count as failed
+//! runs. The size with the fewest predicted seconds per successful run is proposed.
 
 use serde_json::json;
+use teamtune_model::Formation;
 
+use super::tool_budget::member_seconds_per_call;
 use super::{Strategy, StrategyContext, manager_of, members_value, object, predict_duration};
+use crate::detect::MIN_EVIDENCE_RUNS;
+use crate::run_sample::{FailureKind, RunSample};
 use crate::suggestion::{Suggestion, SuggestionType};
+use crate::summary::{mean, quantile};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TeamSizing;
@@ -17,70 +36,437 @@ impl Strategy for TeamSizing {
     }
 
     fn suggest(&self, ctx: &StrategyContext<'_>) -> Vec<Suggestion> {
-        if !ctx.has_insight("oversized_team") {
-            return Vec::new();
+        let mut out: Vec<Suggestion> = concurrent_resize(ctx).into_iter().collect();
+        out.extend(victor_resize(ctx));
+        out
+    }
+}
+
+/// Victor's rule: on `oversized_team`, shrink to `min(5, int(size * 0.7))`.
+fn victor_resize(ctx: &StrategyContext<'_>) -> Vec<Suggestion> {
+    if !ctx.has_insight("oversized_team") {
+        return Vec::new();
+    }
+    let members = &ctx.config.members;
+    let size = members.len();
+    let target = (size * 7 / 10).clamp(1, 5);
+    if target >= size {
+        return Vec::new();
+    }
+    let manager = manager_of(ctx.config)
+        .filter(|m| m.is_manager)
+        .map(|m| m.id.clone());
+    let mut dropped = Vec::new();
+    for m in members.iter().rev() {
+        if size - dropped.len() <= target {
+            break;
         }
-        let members = &ctx.config.members;
-        let size = members.len();
-        let target = (size * 7 / 10).clamp(1, 5);
-        if target >= size {
-            return Vec::new();
+        if Some(&m.id) != manager.as_ref() {
+            dropped.push(m.id.clone());
         }
-        let manager = manager_of(ctx.config)
-            .filter(|m| m.is_manager)
-            .map(|m| m.id.clone());
-        let mut dropped = Vec::new();
-        for m in members.iter().rev() {
-            if size - dropped.len() <= target {
-                break;
-            }
-            if Some(&m.id) != manager.as_ref() {
-                dropped.push(m.id.clone());
-            }
+    }
+    let kept: Vec<_> = members
+        .iter()
+        .filter(|m| !dropped.contains(&m.id))
+        .cloned()
+        .collect();
+    let formation = ctx.config.team_formation;
+    let prediction = predict_duration(
+        ctx.records,
+        formation,
+        formation,
+        manager_of(ctx.config).map(|m| m.id.as_str()),
+        &|id| !dropped.iter().any(|d| d == id),
+    );
+    let (expected, confidence, estimate) = match prediction {
+        Some(p) if p.improvement_percent() > 1.0 => {
+            (p.improvement_percent(), 0.75, "member_timings")
         }
-        let kept: Vec<_> = members
-            .iter()
-            .filter(|m| !dropped.contains(&m.id))
-            .cloned()
-            .collect();
+        Some(_) => return Vec::new(),
+        None => (15.0, 0.6, "constant"),
+    };
+    let mut metadata = object([
+        ("reason", json!("diminishing_returns")),
+        ("estimate", json!(estimate)),
+        ("dropped_members", json!(dropped)),
+    ]);
+    if let Some(p) = prediction {
+        metadata.insert("predicted_mean_duration".into(), json!(p.predicted));
+        metadata.insert("observed_mean_duration".into(), json!(p.observed));
+        metadata.insert("runs".into(), json!(p.runs));
+    }
+    vec![Suggestion::new(
+        SuggestionType::TeamSizing,
+        format!(
+            "Reduce team size from {size} to {} (drop {}).",
+            kept.len(),
+            dropped.join(", ")
+        ),
+        object([("members", members_value(members))]),
+        object([("members", members_value(&kept))]),
+        expected,
+        confidence,
+        0.3,
+        metadata,
+    )]
+}
+
+/// Predicted mean duration and success rate of the team cut to its first `k` members.
+#[derive(Debug, Clone, Copy)]
+struct SizeOutlook {
+    duration: f64,
+    success: f64,
+}
+
+impl SizeOutlook {
+    fn per_success(self) -> f64 {
+        if self.success > 0.0 {
+            self.duration / self.success
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+/// The replayable part of the history: per run, the members' times without tool calls in
+/// member order, and the run's total calls.
+struct Replay {
+    runs: Vec<(Vec<f64>, f64)>,
+    seconds_per_call: f64,
+    member_failure_rate: f64,
+    other_failure_share: f64,
+    floor: f64,
+    rounds: u32,
+    consensus: bool,
+}
+
+impl Replay {
+    fn of(ctx: &StrategyContext<'_>) -> Option<Replay> {
         let formation = ctx.config.team_formation;
-        let prediction = predict_duration(
-            ctx.records,
-            formation,
-            formation,
-            manager_of(ctx.config).map(|m| m.id.as_str()),
-            &|id| !dropped.iter().any(|d| d == id),
-        );
-        let (expected, confidence, estimate) = match prediction {
-            Some(p) if p.improvement_percent() > 1.0 => {
-                (p.improvement_percent(), 0.75, "member_timings")
-            }
-            Some(_) => return Vec::new(),
-            None => (15.0, 0.6, "constant"),
-        };
-        let mut metadata = object([
-            ("reason", json!("diminishing_returns")),
-            ("estimate", json!(estimate)),
-            ("dropped_members", json!(dropped)),
-        ]);
-        if let Some(p) = prediction {
-            metadata.insert("predicted_mean_duration".into(), json!(p.predicted));
-            metadata.insert("observed_mean_duration".into(), json!(p.observed));
-            metadata.insert("runs".into(), json!(p.runs));
+        let n = ctx.config.members.len();
+        let records: Vec<&RunSample> = ctx
+            .records
+            .iter()
+            .filter(|r| &*r.formation == formation.as_str() && r.duration_seconds > 0.0)
+            .collect();
+        let (seconds_per_call, _) = member_seconds_per_call(ctx.records)?;
+        let consensus = formation == Formation::Consensus;
+        // Single-round runs where every member ran once: member time = one turn.
+        let runs: Vec<(Vec<f64>, f64)> = records
+            .iter()
+            .filter(|r| r.success && r.members.len() == n && r.consensus_rounds.unwrap_or(1) <= 1)
+            .map(|r| {
+                let bare = r
+                    .members
+                    .iter()
+                    .map(|m| {
+                        (m.duration_seconds - seconds_per_call * m.tool_calls_used as f64).max(0.0)
+                    })
+                    .collect();
+                (
+                    bare,
+                    r.members.iter().map(|m| m.tool_calls_used as f64).sum(),
+                )
+            })
+            .collect();
+        if runs.len() < MIN_EVIDENCE_RUNS {
+            return None;
         }
-        vec![Suggestion::new(
-            SuggestionType::TeamSizing,
-            format!(
-                "Reduce team size from {size} to {} (drop {}).",
-                kept.len(),
-                dropped.join(", ")
+        let other = records
+            .iter()
+            .filter(|r| {
+                !r.success
+                    && (r.failed_by(FailureKind::Timeout)
+                        || r.failed_by(FailureKind::BudgetExhausted))
+            })
+            .count() as f64
+            / records.len() as f64;
+        let nf = n as f64;
+        let member_failure_rate = if consensus {
+            // A run needs another round when any member failed: 1 - (1 - p)^n of them.
+            let multi = records
+                .iter()
+                .filter(|r| r.consensus_rounds.unwrap_or(1) > 1)
+                .count() as f64
+                / records.len() as f64;
+            1.0 - (1.0 - multi).powf(1.0 / nf)
+        } else {
+            let turns: Vec<_> = records.iter().flat_map(|r| r.members.iter()).collect();
+            let random = turns
+                .iter()
+                .filter(|m| {
+                    !m.success
+                        && m.error_message
+                            .as_deref()
+                            .is_none_or(|e| FailureKind::of_message(e) == FailureKind::Other)
+                })
+                .count();
+            random as f64 / turns.len().max(1) as f64
+        };
+        let bare: Vec<f64> = runs.iter().flat_map(|r| r.0.iter().copied()).collect();
+        Some(Replay {
+            floor: quantile(&bare, 0.05)?,
+            runs,
+            seconds_per_call,
+            member_failure_rate,
+            other_failure_share: other,
+            rounds: ctx.config.max_iterations.max(1),
+            consensus,
+        })
+    }
+
+    /// The team cut to its first `k` members, with `coordination` seconds per turn of the
+    /// current size assumed to be coordination (shared equally by the other members).
+    fn predict(&self, k: usize, coordination: f64, budget: Option<f64>) -> Option<SizeOutlook> {
+        let n = self.runs.first()?.0.len();
+        let per_other = if n > 1 {
+            coordination / (n - 1) as f64
+        } else {
+            0.0
+        };
+        let saved = per_other * (n - k) as f64;
+        let mut rounds = Vec::new();
+        let mut turns = Vec::new();
+        let mut feasible = 0usize;
+        for (bare, calls) in &self.runs {
+            let share = calls / k as f64;
+            if budget.is_none_or(|b| share <= b) {
+                feasible += 1;
+            }
+            let times: Vec<f64> = bare
+                .iter()
+                .take(k)
+                .map(|b| (b - saved).max(0.0) + share * self.seconds_per_call)
+                .collect();
+            turns.extend(times.iter().copied());
+            rounds.push(times.iter().copied().fold(0.0, f64::max));
+        }
+        let round = mean(&rounds)?;
+        let turn = mean(&turns)?;
+        let p = self.member_failure_rate;
+        let k32 = i32::try_from(k).unwrap_or(i32::MAX);
+        let (duration, reliability) = if self.consensus {
+            let retry: f64 = (1..self.rounds)
+                .map(|r| 1.0 - (1.0 - p.powi(r as i32)).powi(k32))
+                .sum::<f64>()
+                * turn;
+            (round + retry, (1.0 - p.powi(self.rounds as i32)).powi(k32))
+        } else {
+            (round, (1.0 - p).powi(k32))
+        };
+        let feasible = feasible as f64 / self.runs.len() as f64;
+        Some(SizeOutlook {
+            duration,
+            success: (1.0 - self.other_failure_share) * reliability * feasible,
+        })
+    }
+}
+
+/// A smaller parallel or consensus team, sized by replaying its own member turns.
+fn concurrent_resize(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
+    let formation = ctx.config.team_formation;
+    let members = &ctx.config.members;
+    let n = members.len();
+    if !matches!(formation, Formation::Parallel | Formation::Consensus) || n < 3 {
+        return None;
+    }
+    let replay = Replay::of(ctx)?;
+    let budget = |k: usize| {
+        members[..k]
+            .iter()
+            .map(|m| m.tool_budget.map(f64::from))
+            .try_fold(f64::INFINITY, |acc, b| b.map(|b| acc.min(b)))
+            .filter(|b| b.is_finite())
+    };
+    let mid = replay.floor / 2.0;
+    // The current size through the same model, so model error cancels out in the comparison.
+    let now = replay.predict(n, mid, budget(n))?;
+    // The size is chosen under the upper bound (the A/B test guards against a cut too deep);
+    // the expected gain is the midpoint's at that size.
+    let (k, _) = (2..n)
+        .filter_map(|k| Some((k, replay.predict(k, replay.floor, budget(k))?)))
+        .min_by(|a, b| a.1.per_success().total_cmp(&b.1.per_success()))?;
+    let best = replay.predict(k, mid, budget(k))?;
+    let gain = |coordination: f64| -> Option<f64> {
+        let now = replay.predict(n, coordination, budget(n))?.per_success();
+        let then = replay.predict(k, coordination, budget(k))?.per_success();
+        Some((1.0 - then / now) * 100.0)
+    };
+    let expected = (1.0 - best.per_success() / now.per_success()) * 100.0;
+    if expected <= 1.0 || !expected.is_finite() {
+        return None;
+    }
+    let kept = members[..k].to_vec();
+    let dropped: Vec<&str> = members[k..].iter().map(|m| m.id.as_str()).collect();
+    Some(Suggestion::new(
+        SuggestionType::TeamSizing,
+        format!(
+            "Reduce the {formation} team from {n} to {k} members (drop {}): replaying its runs with the first {k} members, a round waits for fewer members and needs fewer retries; predicted {:.1}s per successful run against {:.1}s (coordination taken as half the floor of the members' time without tool calls, {:.1}s per turn).",
+            dropped.join(", "),
+            best.per_success(),
+            now.per_success(),
+            mid
+        ),
+        object([("members", members_value(members))]),
+        object([("members", members_value(&kept))]),
+        expected,
+        0.7,
+        0.35,
+        object([
+            ("reason", json!("round_waits_for_slowest")),
+            ("estimate", json!("member_turn_replay")),
+            ("metric", json!("seconds_per_successful_run")),
+            ("dropped_members", json!(dropped)),
+            ("runs", json!(replay.runs.len())),
+            ("seconds_per_call", json!(replay.seconds_per_call)),
+            ("member_failure_rate", json!(replay.member_failure_rate)),
+            ("coordination_seconds_per_turn", json!(mid)),
+            ("coordination_upper_bound_seconds", json!(replay.floor)),
+            ("improvement_without_coordination", json!(gain(0.0))),
+            (
+                "improvement_with_full_floor_as_coordination",
+                json!(gain(replay.floor)),
             ),
-            object([("members", members_value(members))]),
-            object([("members", members_value(&kept))]),
-            expected,
-            confidence,
-            0.3,
-            metadata,
-        )]
+            ("predicted_mean_duration", json!(best.duration)),
+            ("predicted_success_rate", json!(best.success)),
+            ("model_mean_duration_now", json!(now.duration)),
+            ("model_success_rate_now", json!(now.success)),
+        ]),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use teamtune_model::{MemberConfig, TeamConfig};
+
+    use super::*;
+    use crate::baselines::Baselines;
+    use crate::detect::analyze;
+    use crate::run_sample::MemberSample;
+    use crate::summary::Summary;
+
+    fn team(formation: Formation, n: usize, budget: u32) -> TeamConfig {
+        TeamConfig {
+            team_formation: formation,
+            timeout_seconds: Some(900.0),
+            total_tool_budget: None,
+            max_iterations: 3,
+            members: (1..=n)
+                .map(|i| MemberConfig {
+                    id: format!("m{i}"),
+                    role: "researcher".into(),
+                    tool_budget: Some(budget),
+                    timeout_seconds: None,
+                    is_manager: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// Consensus runs of `n` members sharing 24 calls of 1 s; each turn is `think` (varying
+    /// from 2 to 20 s) + calls + `coordination` x (n - 1). Every third run needs two rounds.
+    fn consensus_runs(n: usize, coordination: f64) -> Vec<RunSample> {
+        (0..30)
+            .map(|i| {
+                let mut r = RunSample::new("team");
+                r.formation = Arc::from("consensus");
+                r.member_count = n as u32;
+                let calls = 24 / n as u64;
+                r.members = (0..n)
+                    .map(|j| {
+                        let think = 2.0 + ((i * 7 + j * 11) % 10) as f64 * 2.0;
+                        MemberSample {
+                            member_id: Arc::from(format!("m{}", j + 1).as_str()),
+                            role: Arc::from("researcher"),
+                            success: true,
+                            duration_seconds: think
+                                + calls as f64
+                                + coordination * (n - 1) as f64
+                                + (j % 2) as f64 * 0.5,
+                            tool_calls_used: calls + (j % 2) as u64,
+                            error_message: None,
+                        }
+                    })
+                    .collect();
+                let round = r
+                    .members
+                    .iter()
+                    .map(|m| m.duration_seconds)
+                    .fold(0.0, f64::max);
+                let rounds = if i % 3 == 0 { 2 } else { 1 };
+                r.consensus_rounds = Some(rounds);
+                r.duration_seconds = round * f64::from(rounds);
+                r.total_tool_calls = r.members.iter().map(|m| m.tool_calls_used).sum();
+                r
+            })
+            .collect()
+    }
+
+    fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
+        let baselines = Baselines::default();
+        let insights = analyze(records, &baselines);
+        let summary = Summary::of(records);
+        TeamSizing.suggest(&StrategyContext {
+            insights: &insights,
+            records,
+            summary: &summary,
+            config,
+            baselines: &baselines,
+        })
+    }
+
+    #[test]
+    fn coordinating_consensus_team_is_cut_from_its_own_turns() {
+        let cfg = team(Formation::Consensus, 8, 20);
+        let found = suggestions(&consensus_runs(8, 3.0), &cfg);
+        let s = found
+            .iter()
+            .find(|s| s.metadata["estimate"] == "member_turn_replay")
+            .expect("a replayed sizing");
+        let kept = s.suggested_config["members"].as_array().unwrap();
+        // 24 calls shared by k members under a budget of 20: at least 2 members.
+        assert!((2..=4).contains(&kept.len()), "{s:#?}");
+        assert_eq!(kept[0]["id"], "m1");
+        let low = s.metadata["improvement_without_coordination"]
+            .as_f64()
+            .unwrap();
+        let high = s.metadata["improvement_with_full_floor_as_coordination"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            low <= s.expected_improvement && s.expected_improvement <= high,
+            "{s:#?}"
+        );
+        assert!(s.expected_improvement > 10.0, "{s:#?}");
+    }
+
+    #[test]
+    fn budget_limits_how_far_a_team_shrinks() {
+        // 24 shared calls under a budget of 7: four members at least.
+        let cfg = team(Formation::Consensus, 8, 7);
+        let found = suggestions(&consensus_runs(8, 3.0), &cfg);
+        if let Some(s) = found
+            .iter()
+            .find(|s| s.metadata["estimate"] == "member_turn_replay")
+        {
+            assert!(s.suggested_config["members"].as_array().unwrap().len() >= 4);
+        }
+    }
+
+    #[test]
+    fn sequential_teams_are_not_replayed() {
+        let mut cfg = team(Formation::Consensus, 8, 20);
+        cfg.team_formation = Formation::Sequential;
+        let mut runs = consensus_runs(8, 3.0);
+        for r in &mut runs {
+            r.formation = Arc::from("sequential");
+        }
+        assert!(
+            suggestions(&runs, &cfg)
+                .iter()
+                .all(|s| s.metadata["estimate"] != "member_turn_replay")
+        );
     }
 }

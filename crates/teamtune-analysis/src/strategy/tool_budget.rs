@@ -362,7 +362,7 @@ fn reduce_budget_driven(
 /// duration over member calls, capped by the smallest duration per call seen (a turn cannot
 /// spend more than its whole duration on calls); the cap alone when the slope is not
 /// positive. `None` without at least [`MIN_EVIDENCE_RUNS`] timed member turns with calls.
-fn member_seconds_per_call(records: &[RunSample]) -> Option<(f64, &'static str)> {
+pub(crate) fn member_seconds_per_call(records: &[RunSample]) -> Option<(f64, &'static str)> {
     let points: Vec<(f64, f64)> = records
         .iter()
         .flat_map(|r| r.timed_members())
