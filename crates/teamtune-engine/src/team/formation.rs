@@ -9,10 +9,10 @@ mod sequential;
 
 use teamtune_model::Formation;
 
-use super::{FormationOutcome, TeamRun, formation_of};
+use super::{FormationOutcome, TeamRun};
 
 pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
-    match formation_of(team.team) {
+    match team.team.formation {
         Formation::Sequential => sequential::run(team).await,
         Formation::Parallel => parallel::run(team).await,
         Formation::Pipeline => pipeline::run(team).await,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use teamtune_model::{Formation, MemberMetrics, TeamNode, TeamRunRecord, Workflow};
+use teamtune_model::{MemberMetrics, TeamNode, TeamRunRecord, Workflow};
 use tokio::time::Instant;
 
 use crate::event::{Event, EventSink};
@@ -246,9 +246,4 @@ impl<'a> TeamRun<'a> {
             output: outcome.output,
         }
     }
-}
-
-/// The formation of a team node, for dispatch.
-pub(crate) fn formation_of(team: &TeamNode) -> Formation {
-    team.formation
 }
