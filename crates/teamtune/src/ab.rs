@@ -45,13 +45,14 @@ pub fn outcomes(records: &[TeamRunRecord]) -> Vec<RunOutcome> {
         .collect()
 }
 
-fn team_records(run: &WorkflowRunRecord, team_id: &str) -> impl Iterator<Item = TeamRunRecord> {
+fn team_records<'a>(
+    run: &'a WorkflowRunRecord,
+    team_id: &'a str,
+) -> impl Iterator<Item = TeamRunRecord> + 'a {
     run.team_runs
         .iter()
-        .filter(|t| t.team_id == team_id)
+        .filter(move |t| t.team_id == team_id)
         .cloned()
-        .collect::<Vec<_>>()
-        .into_iter()
 }
 
 /// Runs the A/B test and records every run in `store` (when given).

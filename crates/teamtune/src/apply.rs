@@ -193,7 +193,8 @@ impl Autotuner {
         let mut tried = std::collections::HashSet::new();
         let mut results = Vec::new();
         let mut kept = 0;
-        while let Some(s) = (!queue.is_empty()).then(|| queue.remove(0)) {
+        while !queue.is_empty() {
+            let s = queue.remove(0);
             if kept >= opts.max_changes {
                 break;
             }
