@@ -10,7 +10,6 @@ use crate::exit::{CliError, CliResult, Code};
 use crate::progress::Progress;
 
 struct Terminal {
-    json: bool,
     bar: Option<Progress>,
     shown: usize,
 }
@@ -64,7 +63,6 @@ impl Terminal {
         if let Some(b) = self.bar.take() {
             b.finish();
         }
-        let _ = self.json;
     }
 }
 
@@ -136,7 +134,6 @@ pub fn run(args: &ApplyArgs) -> CliResult {
     opts.seed = args.seed;
     opts.hitl = super::run::policy(args.hitl);
     let mut term = Terminal {
-        json: args.json,
         bar: None,
         shown: 0,
     };
