@@ -1,5 +1,7 @@
 //! `formation_selection`: switch to a formation the team already ran clearly faster under
-//! (observed means, Welch-tested), or away from consensus when it keeps needing extra rounds.
+//! (observed means, Welch-tested), or from consensus to hierarchical when it keeps needing
+//! extra rounds and its own member turn times say a manager's plan, the slowest worker and the
+//! synthesis would take less ([`crate::evidence::hierarchy_outlook`]).
 //! Running sequential members concurrently is [`super::Parallelization`]'s job.
 //!
 //! Reliability: a parallel team fails the whole run when one member fails; consensus retries
@@ -11,9 +13,11 @@
 use serde_json::json;
 use teamtune_model::Formation;
 
-use super::{Strategy, StrategyContext, object};
+use super::tool_budget::member_seconds_per_call;
+use super::{Strategy, StrategyContext, manager_of, object};
+use crate::ab::decision::DecisionRules;
 use crate::detect::MIN_EVIDENCE_RUNS;
-use crate::evidence::{consensus_rounds, faster_formations, retry_outlook};
+use crate::evidence::{consensus_rounds, faster_formations, hierarchy_outlook, retry_outlook};
 use crate::suggestion::{Suggestion, SuggestionType};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,31 +60,77 @@ impl Strategy for FormationSelection {
                 ]),
             ));
         }
-        if current == Formation::Consensus
-            && let Some((rounds, n)) = consensus_rounds(ctx.records)
-            && n >= MIN_EVIDENCE_RUNS
-            && rounds > 1.0
-        {
-            out.push(Suggestion::new(
-                SuggestionType::FormationSelection,
-                format!(
-                    "Switch formation from consensus to hierarchical: consensus needs {rounds:.1} rounds on average, a manager's synthesis needs one."
-                ),
-                current_config,
-                object([("team_formation", json!(Formation::Hierarchical.as_str()))]),
-                (1.0 - 1.0 / rounds) * 100.0,
-                0.6,
-                0.5,
-                object([
-                    ("estimate", json!("consensus_rounds")),
-                    ("mean_consensus_rounds", json!(rounds)),
-                    ("runs", json!(n)),
-                ]),
-            ));
+        if current == Formation::Consensus {
+            out.extend(hierarchy_instead_of_consensus(ctx, current_config));
         }
         out.extend(retry);
         out
     }
+}
+
+/// Consensus -> hierarchical for a consensus team that keeps needing extra rounds, when the
+/// team's own single-round runs say a manager's plan + the slowest worker + the synthesis is
+/// faster by at least the default A/B threshold ([`hierarchy_outlook`]), not worse per
+/// successful run (hierarchical retries nothing) and inside the success-rate guardrail. Extra rounds alone do not make it faster: the plan and the synthesis are two more
+/// turns in a row.
+fn hierarchy_instead_of_consensus(
+    ctx: &StrategyContext<'_>,
+    current_config: serde_json::Map<String, serde_json::Value>,
+) -> Option<Suggestion> {
+    let (rounds, n) = consensus_rounds(ctx.records)?;
+    if n < MIN_EVIDENCE_RUNS || rounds <= 1.0 {
+        return None;
+    }
+    let manager = manager_of(ctx.config)?;
+    let spc = member_seconds_per_call(ctx.records).map(|s| s.0);
+    let o = hierarchy_outlook(ctx.records, &manager.id, ctx.config.members.len(), spc)?;
+    let gain = o.duration_gain_percent();
+    let (now, predicted) = (
+        o.observed_seconds_per_success(),
+        o.predicted_seconds_per_success(),
+    );
+    let drop_points = (o.observed_success_rate - o.predicted_success_rate) * 100.0;
+    if o.replayed_runs < MIN_EVIDENCE_RUNS
+        || gain < DecisionRules::default().threshold_percent
+        || predicted > now
+        || drop_points > DecisionRules::default().max_success_rate_drop_points
+    {
+        return None;
+    }
+    Some(Suggestion::new(
+        SuggestionType::FormationSelection,
+        format!(
+            "Switch formation from consensus to hierarchical: consensus needs {rounds:.1} rounds on average; replaying its single-round runs with '{}' as manager, a run takes {:.1}s (plan {:.1}s + slowest worker {:.1}s + synthesis {:.1}s) against {:.1}s now, {predicted:.1}s per successful run against {now:.1}s.",
+            manager.id,
+            o.predicted_duration,
+            o.mean_plan_seconds,
+            o.mean_slowest_worker_seconds,
+            o.mean_synthesis_seconds,
+            o.observed_mean_duration,
+        ),
+        current_config,
+        object([("team_formation", json!(Formation::Hierarchical.as_str()))]),
+        gain,
+        0.65,
+        0.5,
+        object([
+            (
+                "estimate",
+                json!("member_timings (plan + slowest worker + synthesis)"),
+            ),
+            ("mean_consensus_rounds", json!(rounds)),
+            ("manager", json!(manager.id)),
+            ("predicted_mean_duration", json!(o.predicted_duration)),
+            ("observed_mean_duration", json!(o.observed_mean_duration)),
+            ("predicted_success_rate", json!(o.predicted_success_rate)),
+            ("observed_success_rate", json!(o.observed_success_rate)),
+            ("predicted_seconds_per_success", json!(predicted)),
+            ("observed_seconds_per_success", json!(now)),
+            ("member_failure_rate", json!(o.member_failure_rate)),
+            ("replayed_runs", json!(o.replayed_runs)),
+            ("runs", json!(o.runs)),
+        ]),
+    ))
 }
 
 /// Smallest gain in seconds per successful run for which parallel -> consensus is proposed.
@@ -150,7 +200,7 @@ mod tests {
     use super::*;
     use crate::baselines::Baselines;
     use crate::detect::analyze;
-    use crate::evidence::tests::sequential_run;
+    use crate::evidence::tests::{consensus_run, sequential_run};
     use crate::run_sample::RunSample;
     use crate::summary::Summary;
 
@@ -225,5 +275,70 @@ mod tests {
         assert!(suggestions(&parallel_runs(1, "simulated failure"), &parallel_team(4)).is_empty());
         // Timeouts are not helped by a retry.
         assert!(suggestions(&parallel_runs(5, "timeout"), &parallel_team(4)).is_empty());
+    }
+
+    fn consensus_team(n: usize) -> TeamConfig {
+        TeamConfig {
+            team_formation: Formation::Consensus,
+            ..parallel_team(n)
+        }
+    }
+
+    #[test]
+    fn extra_rounds_alone_do_not_make_hierarchical_faster() {
+        // Eight members of 32-45 s; a third of the runs need a second round (80 s). Under a
+        // manager: plan 32 s + slowest worker 45 s + synthesis 32 s, slower than now.
+        let runs: Vec<RunSample> = (0..20)
+            .map(|i| {
+                if i % 3 == 0 {
+                    consensus_run(32.0, 45.0, 8, 2, 80.0)
+                } else {
+                    consensus_run(32.0, 45.0, 8, 1, 45.5)
+                }
+            })
+            .collect();
+        let found = suggestions(&runs, &consensus_team(8));
+        assert!(
+            !found
+                .iter()
+                .any(|s| s.suggested_config["team_formation"] == "hierarchical"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn hierarchical_when_the_replay_says_it_is_faster() {
+        // A quick manager (4 s) and a worker of 30 s agree in one round 10 times out of 12;
+        // twice they argue for 3 rounds and 300 s and fail. Hierarchical: 4 + 30 + 4 + 0.5 s.
+        let mut runs: Vec<RunSample> = (0..10)
+            .map(|_| consensus_run(4.0, 30.0, 2, 1, 30.5))
+            .collect();
+        for _ in 0..2 {
+            let mut r = consensus_run(4.0, 30.0, 2, 3, 300.0);
+            r.success = false;
+            r.members[1].success = false;
+            r.members[1].error_message = Some("simulated failure".into());
+            runs.push(r);
+        }
+        let found = suggestions(&runs, &consensus_team(2));
+        let s = found
+            .iter()
+            .find(|s| s.suggested_config["team_formation"] == "hierarchical")
+            .expect("hierarchical");
+        assert!((s.metadata["predicted_mean_duration"].as_f64().unwrap() - 38.5).abs() < 1e-9);
+        assert!((s.expected_improvement - (1.0 - 38.5 * 12.0 / 905.0) * 100.0).abs() < 1e-9);
+        assert_eq!(s.metadata["manager"], "m1");
+        // Fewer failures: the success-rate guardrail (each run is ~8 points) or the seconds per
+        // success rule keeps consensus.
+        let mut succeeded = runs.clone();
+        for r in &mut succeeded[10..] {
+            r.success = true;
+            r.members[1].success = true;
+        }
+        assert!(
+            !suggestions(&succeeded, &consensus_team(2))
+                .iter()
+                .any(|s| s.suggested_config["team_formation"] == "hierarchical")
+        );
     }
 }

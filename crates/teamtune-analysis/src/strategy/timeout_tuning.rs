@@ -3,15 +3,49 @@
 //! it), the timeout cuts real work and is raised (gain in success rate); otherwise the
 //! timeouts are hangs and the timeout is lowered to p99 x 1.5 so they end sooner. On
 //! `high_latency_outliers`: a timeout of p99 x 1.2 (Victor used p95 x 1.2) cuts the outliers.
-//! Duration gains are computed by capping every past run at the new timeout.
+//! Duration gains are computed by capping every past run at the new timeout
+//! ([`crate::evidence::timeout_cut`]); none is proposed whose predicted success-rate drop
+//! breaks the A/B guardrail.
+//!
+//! Long tails, without any timeout hit: when the slowest runs take at least
+//! [`MIN_TAIL_RATIO`] times the median successful run (stragglers, rare near-hangs), a timeout
+//! at a high quantile of the successful durations (p90, p95 or p99, with 20% headroom) is
+//! tried on the team's own runs: a run longer than the cut becomes a failure that costs the
+//! cut, the rest are unchanged. The cut with the fewest predicted seconds per successful run
+//! is proposed if it lowers the mean duration by at least [`MIN_TAIL_GAIN_PERCENT`] and the
+//! success rate by at most [`MAX_TAIL_SUCCESS_DROP_POINTS`].
 
 use serde_json::json;
 
 use super::{Strategy, StrategyContext, object};
+use crate::ab::decision::DecisionRules;
 use crate::detect::MIN_EVIDENCE_RUNS;
+use crate::evidence::{TimeoutCut, timeout_cut};
 use crate::run_sample::FailureKind;
 use crate::suggestion::{Priority, Suggestion, SuggestionType};
-use crate::summary::{mean, p95, p99, ratio};
+use crate::summary::{median, p95, p99, quantile, ratio};
+
+/// A tail is long when the slowest run takes at least this many times the median successful
+/// run.
+pub const MIN_TAIL_RATIO: f64 = 1.5;
+
+/// Smallest predicted mean-duration gain of a long-tail timeout: twice the default A/B
+/// threshold, because a tail gain rests on a few slow runs and ten runs per side of an A/B
+/// test see only some of them.
+pub const MIN_TAIL_GAIN_PERCENT: f64 = 10.0;
+
+/// Largest predicted success-rate drop of a long-tail timeout, in points: half the A/B
+/// guardrail (10 points), since with ten runs per side one more cut run is ten points.
+pub const MAX_TAIL_SUCCESS_DROP_POINTS: f64 = 5.0;
+
+/// Successful runs a tail estimate needs: its quantiles come from them.
+const MIN_TAIL_RUNS: usize = 10;
+
+/// Headroom above the chosen quantile.
+const TAIL_HEADROOM: f64 = 1.2;
+
+/// Quantiles of successful durations tried as cuts.
+const TAIL_QUANTILES: [f64; 3] = [0.90, 0.95, 0.99];
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TimeoutTuning;
@@ -23,6 +57,9 @@ impl Strategy for TimeoutTuning {
 
     fn suggest(&self, ctx: &StrategyContext<'_>) -> Vec<Suggestion> {
         let timeouts = ctx.has_insight("timeout_failures");
+        if !timeouts && let Some(s) = long_tail(ctx) {
+            return vec![s];
+        }
         if !timeouts && !ctx.has_insight("high_latency_outliers") {
             return Vec::new();
         }
@@ -109,7 +146,9 @@ impl Strategy for TimeoutTuning {
     }
 }
 
-/// A suggestion to set the timeout to `limit`, with the gain of capping every past run there.
+/// A suggestion to set the timeout to `limit`, with the gain of capping every past run there
+/// ([`timeout_cut`]); none when the gain is 1% or less or the predicted success-rate drop
+/// breaks the A/B guardrail.
 fn capped(
     ctx: &StrategyContext<'_>,
     limit: f64,
@@ -119,28 +158,22 @@ fn capped(
     verb: &str,
     why: &str,
 ) -> Vec<Suggestion> {
-    let all: Vec<f64> = ctx
-        .records
-        .iter()
-        .map(|r| r.duration_seconds)
-        .filter(|d| *d > 0.0)
-        .collect();
-    let capped: Vec<f64> = all.iter().map(|d| d.min(limit)).collect();
-    let (Some(before), Some(after)) = (mean(&all), mean(&capped)) else {
+    let Some(cut) = timeout_cut(ctx.records, limit) else {
         return Vec::new();
     };
-    let improvement = (1.0 - after / before) * 100.0;
-    if improvement <= 1.0 {
+    let improvement = cut.duration_gain_percent();
+    if improvement <= 1.0
+        || cut.success_drop_points() > DecisionRules::default().max_success_rate_drop_points
+    {
         return Vec::new();
     }
-    let ok_cut = ctx
-        .records
-        .iter()
-        .filter(|r| r.success && r.duration_seconds > limit)
-        .count();
     metadata.insert(
         "successful_runs_cut_percent".into(),
-        json!(ratio(ok_cut, ctx.records.len()) * 100.0),
+        json!(ratio(cut.successes_cut, ctx.records.len()) * 100.0),
+    );
+    metadata.insert(
+        "predicted_success_rate".into(),
+        json!(cut.predicted_success_rate),
     );
     vec![Suggestion::new(
         SuggestionType::TimeoutTuning,
@@ -158,4 +191,226 @@ fn capped(
         0.2,
         metadata,
     )]
+}
+
+/// The long-tail rule of the module docs: no timeout is hit, but the slowest runs take far
+/// longer than the typical successful run.
+fn long_tail(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
+    let ok: Vec<f64> = ctx
+        .records
+        .iter()
+        .filter(|r| r.success && r.duration_seconds > 0.0)
+        .map(|r| r.duration_seconds)
+        .collect();
+    if ok.len() < MIN_TAIL_RUNS {
+        return None;
+    }
+    let p50 = median(&ok)?;
+    let slowest = ctx
+        .records
+        .iter()
+        .map(|r| r.duration_seconds)
+        .fold(0.0, f64::max);
+    if p50 <= 0.0 || slowest < MIN_TAIL_RATIO * p50 {
+        return None;
+    }
+    let current = ctx.config.timeout_seconds;
+    let (best_q, best) = TAIL_QUANTILES
+        .iter()
+        .filter_map(|&q| {
+            let limit = (quantile(&ok, q)? * TAIL_HEADROOM).ceil();
+            if current.is_some_and(|t| limit >= t) {
+                return None;
+            }
+            let cut = timeout_cut(ctx.records, limit)?;
+            let worth = cut.duration_gain_percent() >= MIN_TAIL_GAIN_PERCENT
+                && cut.success_drop_points() <= MAX_TAIL_SUCCESS_DROP_POINTS + 1e-9
+                && cut.predicted_seconds_per_success() < cut.seconds_per_success();
+            worth.then_some((q, cut))
+        })
+        .min_by(|a, b| {
+            a.1.predicted_seconds_per_success()
+                .total_cmp(&b.1.predicted_seconds_per_success())
+        })?;
+    Some(tail_suggestion(ctx, best_q, p50, slowest, &best, ok.len()))
+}
+
+fn tail_suggestion(
+    ctx: &StrategyContext<'_>,
+    q: f64,
+    p50: f64,
+    slowest: f64,
+    cut: &TimeoutCut,
+    successful_runs: usize,
+) -> Suggestion {
+    let current = ctx.config.timeout_seconds;
+    let limit = cut.limit;
+    let gain = cut.duration_gain_percent();
+    Suggestion::new(
+        SuggestionType::TimeoutTuning,
+        format!(
+            "Set timeout_seconds to {limit}s (p{:.0} of successful runs with 20% headroom): runs have a long tail (slowest {slowest:.1}s, median {p50:.1}s). Replaying the {} past runs with it, {} would stop at {limit}s ({} of them successes), the mean duration falls by {gain:.1}% ({:.1}s -> {:.1}s) and the success rate goes from {:.0}% to {:.0}% ({:.1}s -> {:.1}s per successful run).",
+            q * 100.0,
+            cut.runs,
+            cut.runs_cut,
+            cut.successes_cut,
+            cut.mean_duration,
+            cut.predicted_mean_duration,
+            cut.success_rate * 100.0,
+            cut.predicted_success_rate * 100.0,
+            cut.seconds_per_success(),
+            cut.predicted_seconds_per_success(),
+        ),
+        object([("timeout_seconds", json!(current))]),
+        object([("timeout_seconds", json!(limit))]),
+        gain,
+        if successful_runs >= 20 { 0.75 } else { 0.65 },
+        0.3,
+        object([
+            (
+                "estimate",
+                json!("capped_history: runs past the cut fail at the cut, the rest unchanged"),
+            ),
+            ("reason", json!("long_tail")),
+            ("quantile", json!(q)),
+            ("headroom", json!(TAIL_HEADROOM)),
+            ("median_successful_seconds", json!(p50)),
+            ("slowest_run_seconds", json!(slowest)),
+            ("runs", json!(cut.runs)),
+            ("runs_cut", json!(cut.runs_cut)),
+            ("successful_runs_cut", json!(cut.successes_cut)),
+            ("observed_mean_duration", json!(cut.mean_duration)),
+            (
+                "predicted_mean_duration",
+                json!(cut.predicted_mean_duration),
+            ),
+            ("observed_success_rate", json!(cut.success_rate)),
+            ("predicted_success_rate", json!(cut.predicted_success_rate)),
+            (
+                "observed_seconds_per_success",
+                json!(cut.seconds_per_success()),
+            ),
+            (
+                "predicted_seconds_per_success",
+                json!(cut.predicted_seconds_per_success()),
+            ),
+        ]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use teamtune_model::{Formation, MemberConfig, TeamConfig};
+
+    use super::*;
+    use crate::baselines::Baselines;
+    use crate::detect::analyze;
+    use crate::evidence::tests::sequential_run;
+    use crate::run_sample::RunSample;
+    use crate::summary::Summary;
+
+    fn team(timeout: f64) -> TeamConfig {
+        TeamConfig {
+            team_formation: Formation::Parallel,
+            timeout_seconds: Some(timeout),
+            total_tool_budget: None,
+            max_iterations: 3,
+            members: vec![MemberConfig {
+                id: "m1".into(),
+                role: "worker".into(),
+                tool_budget: None,
+                timeout_seconds: None,
+                is_manager: false,
+            }],
+        }
+    }
+
+    /// `n` successful runs of 28-32 s.
+    fn steady(n: usize) -> Vec<RunSample> {
+        (0..n)
+            .map(|i| sequential_run(&[28.0 + (i % 5) as f64], 0.0))
+            .collect()
+    }
+
+    fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
+        let baselines = Baselines::default();
+        let insights = analyze(records, &baselines);
+        let summary = Summary::of(records);
+        TimeoutTuning.suggest(&StrategyContext {
+            insights: &insights,
+            records,
+            summary: &summary,
+            config,
+            baselines: &baselines,
+        })
+    }
+
+    #[test]
+    fn a_rare_hang_below_the_timeout_detector_gets_a_tail_timeout() {
+        // One run in 30 hung until the 1800 s timeout: too rare for `timeout_failures` (5%).
+        let mut runs = steady(29);
+        let mut hung = sequential_run(&[1800.0], 0.0);
+        hung.success = false;
+        hung.error = Some("timeout".into());
+        runs.push(hung);
+        let found = suggestions(&runs, &team(1800.0));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let s = &found[0];
+        assert_eq!(s.metadata["reason"], "long_tail");
+        // p90 of 28..32 s is 32 s; with 20% headroom 39 s (rounded up).
+        assert_eq!(s.suggested_config["timeout_seconds"], 39.0);
+        assert_eq!(s.metadata["successful_runs_cut"], 0);
+        assert_eq!(
+            s.metadata["predicted_success_rate"],
+            s.metadata["observed_success_rate"]
+        );
+        // 88.9 s -> 30.2 s on average.
+        assert!(s.expected_improvement > 60.0, "{s:#?}");
+    }
+
+    #[test]
+    fn one_successful_straggler_is_cut_when_it_pays() {
+        // 19 runs of about 30 s and one successful straggler of 400 s.
+        let mut runs = steady(19);
+        runs.push(sequential_run(&[400.0], 0.0));
+        let found = suggestions(&runs, &team(900.0));
+        let s = found.first().expect("a tail timeout");
+        let limit = s.suggested_config["timeout_seconds"].as_f64().unwrap();
+        assert!(limit < 400.0 && limit > 32.0, "{s:#?}");
+        assert_eq!(s.metadata["successful_runs_cut"], 1);
+        // 5 points lost, the mean duration falls by about a third, seconds per success too.
+        assert!((s.metadata["predicted_success_rate"].as_f64().unwrap() - 0.95).abs() < 1e-12);
+        assert!(s.expected_improvement > 30.0, "{s:#?}");
+        assert!(
+            s.metadata["predicted_seconds_per_success"]
+                .as_f64()
+                .unwrap()
+                < s.metadata["observed_seconds_per_success"].as_f64().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_tail_of_successes_past_the_guardrail_is_left_alone() {
+        // Three successful stragglers in 20 runs: cutting them costs 15 points of success, and
+        // a cut above them gains nothing.
+        let mut runs = steady(17);
+        for _ in 0..3 {
+            runs.push(sequential_run(&[200.0], 0.0));
+        }
+        assert!(suggestions(&runs, &team(900.0)).is_empty());
+    }
+
+    #[test]
+    fn steady_runs_and_loose_timeouts_stay_untouched() {
+        // No tail: the slowest run is far below 1.5x the median.
+        assert!(suggestions(&steady(20), &team(300.0)).is_empty());
+        // A tail, but the timeout is already below every cut tried.
+        let mut runs = steady(19);
+        runs.push(sequential_run(&[400.0], 0.0));
+        assert!(suggestions(&runs, &team(35.0)).is_empty());
+        // Too few runs to place a quantile.
+        let mut few = steady(8);
+        few.push(sequential_run(&[400.0], 0.0));
+        assert!(suggestions(&few, &team(900.0)).is_empty());
+    }
 }
