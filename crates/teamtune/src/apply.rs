@@ -201,9 +201,22 @@ impl Autotuner {
             if !tried.insert(s.id.clone()) {
                 continue;
             }
-            if matches!(opts.mode, ApplyMode::Auto) && s.expected_improvement <= 0.0 {
-                // Expected to gain nothing: not worth the trial runs of an A/B test.
-                continue;
+            if matches!(opts.mode, ApplyMode::Auto) {
+                if s.expected_improvement <= 0.0 {
+                    // Expected to gain nothing: not worth the trial runs of an A/B test.
+                    continue;
+                }
+                if opts.ab_test
+                    && s.metadata.get("metric").and_then(|m| m.as_str()) == Some("success_rate")
+                {
+                    // The A/B test judges duration; a change that buys reliability at the cost
+                    // of time (a longer timeout, a bigger budget) cannot pass it.
+                    observer.note(&format!(
+                        "skipping {}: it trades time for success rate, which the duration A/B test cannot prove; apply it with --suggestion FILE --pick {} --no-ab-test (auto-rollback guards it) or --interactive",
+                        s.id, s.id
+                    ));
+                    continue;
+                }
             }
             if matches!(opts.mode, ApplyMode::Interactive) {
                 match observer.choose(&s) {
