@@ -236,3 +236,22 @@ pub(crate) fn manager_of(config: &TeamConfig) -> Option<&MemberConfig> {
         .find(|m| m.is_manager)
         .or_else(|| config.members.first())
 }
+
+/// Runs one strategy on its own over `records` with default baselines (unit tests).
+#[cfg(test)]
+pub(crate) fn run_alone(
+    strategy: &dyn Strategy,
+    records: &[RunSample],
+    config: &TeamConfig,
+) -> Vec<Suggestion> {
+    let baselines = Baselines::default();
+    let insights = crate::detect::analyze(records, &baselines);
+    let summary = Summary::of(records);
+    strategy.suggest(&StrategyContext {
+        insights: &insights,
+        records,
+        summary: &summary,
+        config,
+        baselines: &baselines,
+    })
+}

@@ -198,11 +198,9 @@ mod tests {
     use teamtune_model::{MemberConfig, TeamConfig};
 
     use super::*;
-    use crate::baselines::Baselines;
-    use crate::detect::analyze;
+
     use crate::evidence::tests::{consensus_run, sequential_run};
     use crate::run_sample::RunSample;
-    use crate::summary::Summary;
 
     fn parallel_team(n: usize) -> TeamConfig {
         TeamConfig {
@@ -241,16 +239,7 @@ mod tests {
     }
 
     fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
-        let baselines = Baselines::default();
-        let insights = analyze(records, &baselines);
-        let summary = Summary::of(records);
-        FormationSelection.suggest(&StrategyContext {
-            insights: &insights,
-            records,
-            summary: &summary,
-            config,
-            baselines: &baselines,
-        })
+        crate::strategy::run_alone(&FormationSelection, records, config)
     }
 
     #[test]

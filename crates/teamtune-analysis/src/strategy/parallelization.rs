@@ -218,11 +218,9 @@ mod tests {
     use teamtune_model::{MemberConfig, TeamConfig};
 
     use super::*;
-    use crate::baselines::Baselines;
-    use crate::detect::analyze;
+
     use crate::evidence::tests::sequential_run;
     use crate::run_sample::RunSample;
-    use crate::summary::Summary;
 
     fn config(formation: Formation, n: usize) -> TeamConfig {
         TeamConfig {
@@ -243,16 +241,7 @@ mod tests {
     }
 
     fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
-        let baselines = Baselines::default();
-        let insights = analyze(records, &baselines);
-        let summary = Summary::of(records);
-        Parallelization.suggest(&StrategyContext {
-            insights: &insights,
-            records,
-            summary: &summary,
-            config,
-            baselines: &baselines,
-        })
+        crate::strategy::run_alone(&Parallelization, records, config)
     }
 
     /// 40 pipeline runs of 8 stages of 20 s; in every 4th run one stage fails at random and

@@ -342,10 +342,8 @@ mod tests {
     use teamtune_model::{MemberConfig, TeamConfig};
 
     use super::*;
-    use crate::baselines::Baselines;
-    use crate::detect::analyze;
+
     use crate::run_sample::MemberSample;
-    use crate::summary::Summary;
 
     fn team(formation: Formation, n: usize, budget: u32) -> TeamConfig {
         TeamConfig {
@@ -405,16 +403,7 @@ mod tests {
     }
 
     fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
-        let baselines = Baselines::default();
-        let insights = analyze(records, &baselines);
-        let summary = Summary::of(records);
-        TeamSizing.suggest(&StrategyContext {
-            insights: &insights,
-            records,
-            summary: &summary,
-            config,
-            baselines: &baselines,
-        })
+        crate::strategy::run_alone(&TeamSizing, records, config)
     }
 
     #[test]

@@ -309,11 +309,9 @@ mod tests {
     use teamtune_model::{Formation, MemberConfig, TeamConfig};
 
     use super::*;
-    use crate::baselines::Baselines;
-    use crate::detect::analyze;
+
     use crate::evidence::tests::sequential_run;
     use crate::run_sample::RunSample;
-    use crate::summary::Summary;
 
     fn team(timeout: f64) -> TeamConfig {
         TeamConfig {
@@ -339,16 +337,7 @@ mod tests {
     }
 
     fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
-        let baselines = Baselines::default();
-        let insights = analyze(records, &baselines);
-        let summary = Summary::of(records);
-        TimeoutTuning.suggest(&StrategyContext {
-            insights: &insights,
-            records,
-            summary: &summary,
-            config,
-            baselines: &baselines,
-        })
+        crate::strategy::run_alone(&TimeoutTuning, records, config)
     }
 
     #[test]

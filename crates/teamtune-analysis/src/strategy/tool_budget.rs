@@ -490,7 +490,7 @@ mod tests {
 
     use super::*;
     use crate::baselines::Baselines;
-    use crate::detect::analyze;
+
     use crate::run_sample::MemberSample;
     use crate::summary::Summary;
 
@@ -549,16 +549,7 @@ mod tests {
     }
 
     fn suggestions(records: &[RunSample], config: &TeamConfig) -> Vec<Suggestion> {
-        let baselines = Baselines::default();
-        let insights = analyze(records, &baselines);
-        let summary = Summary::of(records);
-        ToolBudget.suggest(&StrategyContext {
-            insights: &insights,
-            records,
-            summary: &summary,
-            config,
-            baselines: &baselines,
-        })
+        crate::strategy::run_alone(&ToolBudget, records, config)
     }
 
     #[test]
