@@ -27,7 +27,8 @@ pub mod suggestion;
 pub mod summary;
 
 pub use ab::decision::{
-    AbDecision, AbStatus, DecisionRules, MetricsSnapshot, RunOutcome, decide, decide_runs,
+    AbDecision, AbMetric, AbStatus, DecisionRules, MetricsSnapshot, RunOutcome, decide,
+    decide_reliability, decide_runs,
 };
 pub use ab::guardrail::Guardrail;
 pub use baselines::Baselines;

@@ -1,6 +1,7 @@
 //! Two-sample statistics for A/B tests: [`welch::welch_t_test`],
 //! [`mann_whitney::mann_whitney_u`], [`bootstrap::bootstrap_improvement_ci`], and
-//! [`compare::compare`] which runs all three (the `teamtune compare --json` shape).
+//! [`compare::compare`] which runs all three (the `teamtune compare --json` shape), and
+//! [`fisher::fisher_exact`] for success rates.
 //!
 //! Welch and Mann-Whitney agree with scipy (`ttest_ind(equal_var=False)`,
 //! `mannwhitneyu(method="asymptotic", use_continuity=True)`) to 1e-6 relative; the fixture
@@ -9,5 +10,6 @@
 
 pub mod bootstrap;
 pub mod compare;
+pub mod fisher;
 pub mod mann_whitney;
 pub mod welch;

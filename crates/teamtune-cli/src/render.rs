@@ -355,8 +355,12 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
         );
         outln!("    {}", r.optimization.description);
         if let Some(imp) = r.improvement_percentage {
+            let of = match r.metric {
+                Some(teamtune::analysis::AbMetric::SuccessRate) => " in seconds per successful run",
+                _ => " in mean duration",
+            };
             outln!(
-                "    measured improvement {imp:.1}% (expected {:.1}%)",
+                "    measured improvement{of} {imp:.1}% (expected {:.1}%)",
                 r.optimization.expected_improvement
             );
         }
@@ -378,6 +382,16 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
                 s.mann_whitney.p_value,
                 s.bootstrap.ci_low,
                 s.bootstrap.ci_high
+            );
+        }
+        if let Some(f) = &r.fisher {
+            outln!(
+                "    success rate {}/{} -> {}/{}  Fisher exact p {:.4}",
+                f.successes_a,
+                f.n_a,
+                f.successes_b,
+                f.n_b,
+                f.p_value
             );
         }
         for g in &r.guardrails {

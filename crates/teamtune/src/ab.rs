@@ -5,7 +5,9 @@
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use teamtune_analysis::{AbDecision, DecisionRules, RunOutcome, decide};
+use teamtune_analysis::{
+    AbDecision, AbMetric, DecisionRules, RunOutcome, decide, decide_reliability,
+};
 use teamtune_engine::{Engine, HitlPolicy, RunOptions, run_seed};
 use teamtune_model::{TeamRunRecord, Variant, WorkflowRunRecord};
 use teamtune_store::MetricsStore;
@@ -21,6 +23,9 @@ pub struct AbPlan {
     pub hitl: HitlPolicy,
     pub inputs: IndexMap<String, Json>,
     pub rules: DecisionRules,
+    /// What the test judges: duration (the default) or, for changes that trade time for
+    /// reliability, the success rate.
+    pub metric: AbMetric,
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +118,12 @@ pub fn run_ab(
             cand.len()
         )));
     }
-    let decision = decide(&outcomes(&base), &outcomes(&cand), &plan.rules, plan.seed);
+    let decision = match plan.metric {
+        AbMetric::Duration => decide(&outcomes(&base), &outcomes(&cand), &plan.rules, plan.seed),
+        AbMetric::SuccessRate => {
+            decide_reliability(&outcomes(&base), &outcomes(&cand), &plan.rules, plan.seed)
+        }
+    };
     Ok(AbOutcome {
         decision,
         baseline: base,

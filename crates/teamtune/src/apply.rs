@@ -11,8 +11,8 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use teamtune_analysis::{
-    Comparison, DecisionRules, Guardrail, MetricsSnapshot, RunSample, Suggestion, apply_suggestion,
-    samples_from_store, suggest,
+    AbMetric, Comparison, DecisionRules, Guardrail, MetricsSnapshot, RunSample, Suggestion,
+    apply_suggestion, samples_from_store, suggest,
 };
 use teamtune_engine::{Engine, HitlPolicy};
 use teamtune_model::{TeamConfig, Workflow, apply_team_config, load_file};
@@ -121,7 +121,11 @@ pub struct OptimizationResult {
     /// passed | failed | inconclusive | skipped | dry_run
     pub validation_status: String,
     pub reason: String,
+    /// What the A/B test judged: `duration`, or `success_rate` for a reliability change.
+    pub metric: Option<AbMetric>,
     pub statistics: Option<Comparison>,
+    /// Fisher's exact test on the success rates (success-rate tests only).
+    pub fisher: Option<teamtune_analysis::stats::fisher::FisherResult>,
     pub guardrails: Vec<Guardrail>,
     /// The configuration to return to: the team as it was before this change.
     pub rollback_config: TeamConfig,
@@ -201,22 +205,9 @@ impl Autotuner {
             if !tried.insert(s.id.clone()) {
                 continue;
             }
-            if matches!(opts.mode, ApplyMode::Auto) {
-                if s.expected_improvement <= 0.0 {
-                    // Expected to gain nothing: not worth the trial runs of an A/B test.
-                    continue;
-                }
-                if opts.ab_test
-                    && s.metadata.get("metric").and_then(|m| m.as_str()) == Some("success_rate")
-                {
-                    // The A/B test judges duration; a change that buys reliability at the cost
-                    // of time (a longer timeout, a bigger budget) cannot pass it.
-                    observer.note(&format!(
-                        "skipping {}: it trades time for success rate, which the duration A/B test cannot prove; apply it with --suggestion FILE --pick {} --no-ab-test (auto-rollback guards it) or --interactive",
-                        s.id, s.id
-                    ));
-                    continue;
-                }
+            if matches!(opts.mode, ApplyMode::Auto) && s.expected_improvement <= 0.0 {
+                // Expected to gain nothing: not worth the trial runs of an A/B test.
+                continue;
             }
             if matches!(opts.mode, ApplyMode::Interactive) {
                 match observer.choose(&s) {
@@ -304,7 +295,9 @@ impl Autotuner {
             improvement_percentage: None,
             validation_status: "failed".into(),
             reason: String::new(),
+            metric: None,
             statistics: None,
+            fisher: None,
             guardrails: Vec::new(),
             rollback_config: state.config.clone(),
             suggested_config: state.config.clone(),
@@ -342,15 +335,27 @@ impl Autotuner {
             return Ok(result);
         }
         if opts.ab_test {
+            let metric = ab_metric(s);
+            // Success rates need more runs than durations to tell apart.
+            let runs = if metric == AbMetric::SuccessRate {
+                opts.runs * RELIABILITY_RUNS_FACTOR
+            } else {
+                opts.runs
+            };
             observer.note(&format!(
-                "A/B test of {}: {} runs per side",
-                s.id, opts.runs
+                "A/B test of {} ({}): {runs} runs per side",
+                s.id,
+                if metric == AbMetric::SuccessRate {
+                    "success rate"
+                } else {
+                    "duration"
+                }
             ));
             let baseline = Engine::from_workflow(state.workflow.clone(), label.to_string())?;
             let candidate = Engine::from_workflow(candidate_wf.clone(), label.to_string())?;
             let plan = AbPlan {
                 team_id: opts.team_id.clone(),
-                runs: opts.runs,
+                runs,
                 seed: opts.seed,
                 hitl: opts.hitl,
                 inputs: opts.inputs.clone(),
@@ -358,6 +363,7 @@ impl Autotuner {
                     threshold_percent: opts.threshold_percent,
                     ..DecisionRules::default()
                 },
+                metric,
             };
             let mut progress = |d, t| observer.progress(d, t);
             let ab = run_ab(
@@ -372,6 +378,8 @@ impl Autotuner {
             result.reason = d.reason.clone();
             result.improvement_percentage = Some(d.improvement_percentage);
             result.statistics = Some(d.statistics.clone());
+            result.metric = Some(d.metric);
+            result.fisher = d.fisher;
             result.guardrails = d.guardrails.clone();
             result.before_metrics = Some(d.before.clone());
             result.after_metrics = Some(d.after.clone());
@@ -441,6 +449,7 @@ impl Autotuner {
                 "auto_rollback": opts.auto_rollback,
                 "auto_rollback_runs": opts.auto_rollback_runs,
                 "threshold_percent": opts.threshold_percent,
+                "ab_metric": ab_metric(&result.optimization),
             })),
             status: HistoryStatus::Pending,
             pre_change_seq: apply_seq,
@@ -457,6 +466,18 @@ impl Autotuner {
         }
         store.set_history_status(entry.id, &HistoryStatus::Kept, None)?;
         Ok(entry.id)
+    }
+}
+
+/// A/B runs per side for a success-rate test, as a multiple of `--runs`.
+const RELIABILITY_RUNS_FACTOR: u64 = 3;
+
+/// What the A/B test of a suggestion judges: the success rate for changes that trade time
+/// for reliability (their metadata says `metric: success_rate`), else the duration.
+pub(crate) fn ab_metric(s: &Suggestion) -> AbMetric {
+    match s.metadata.get("metric").and_then(|m| m.as_str()) {
+        Some("success_rate") => AbMetric::SuccessRate,
+        _ => AbMetric::Duration,
     }
 }
 

@@ -81,6 +81,7 @@ impl Autotuner {
             hitl,
             inputs: IndexMap::new(),
             rules: DecisionRules::default(),
+            metric: teamtune_analysis::AbMetric::Duration,
         };
         let mut store = self.open_store()?;
         let ab = run_ab(&ea, &eb, &plan, Some(&mut store), progress)?;

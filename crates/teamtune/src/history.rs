@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use serde_json::json;
-use teamtune_analysis::{AbDecision, AbStatus, DecisionRules, decide};
+use teamtune_analysis::{AbDecision, AbStatus, DecisionRules, decide, decide_reliability};
 use teamtune_store::{
     HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry,
     RunQuery, SqliteStore, VariantFilter,
@@ -223,7 +223,13 @@ impl Autotuner {
             threshold_percent: threshold,
             ..DecisionRules::default()
         };
-        let decision = decide(&outcomes(pre), &outcomes(&post), &rules, entry.id as u64);
+        // Judge the change by what it was kept for: a reliability change is expected to
+        // lengthen runs, so its later runs are held to the success-rate rules.
+        let decision = if r.get("ab_metric").and_then(|v| v.as_str()) == Some("success_rate") {
+            decide_reliability(&outcomes(pre), &outcomes(&post), &rules, entry.id as u64)
+        } else {
+            decide(&outcomes(pre), &outcomes(&post), &rules, entry.id as u64)
+        };
         if decision.status == AbStatus::Failed {
             report.status = "rolled_back".into();
             report.message = format!(

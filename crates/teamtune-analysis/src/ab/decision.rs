@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::guardrail::{Guardrail, p95_increase, success_rate_drop};
 use crate::run_sample::RunSample;
 use crate::stats::compare::{Comparison, compare};
+use crate::stats::fisher::{FisherResult, fisher_exact};
 use crate::summary::{mean, p95, ratio};
 
 /// One run's outcome as the A/B test sees it.
@@ -107,9 +108,24 @@ impl MetricsSnapshot {
     }
 }
 
+/// What an A/B test judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbMetric {
+    /// The team's duration (ARCHITECTURE section 7): Welch or Mann-Whitney, improvement in
+    /// mean duration.
+    #[default]
+    Duration,
+    /// The success rate, for changes that trade time for reliability (a longer timeout, a
+    /// bigger budget): Fisher's exact test, improvement in seconds per successful run.
+    SuccessRate,
+}
+
 /// The verdict on a change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbDecision {
+    #[serde(default)]
+    pub metric: AbMetric,
     pub status: AbStatus,
     /// Why, in one sentence.
     pub reason: String,
@@ -122,6 +138,9 @@ pub struct AbDecision {
     pub guardrails: Vec<Guardrail>,
     pub before: MetricsSnapshot,
     pub after: MetricsSnapshot,
+    /// Fisher's exact test on the success rates (success-rate decisions only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fisher: Option<FisherResult>,
 }
 
 /// Decides on a candidate from its runs and the baseline's; `seed` drives the bootstrap.
@@ -204,6 +223,8 @@ pub fn decide(
         )
     };
     AbDecision {
+        metric: AbMetric::Duration,
+        fisher: None,
         status,
         reason,
         improvement_percentage: improvement,
@@ -215,6 +236,90 @@ pub fn decide(
         before,
         after,
     }
+}
+
+/// Decides on a change meant to buy reliability: its success rate must rise significantly
+/// (Fisher's exact test, two-sided, at alpha), its seconds per successful run (mean duration
+/// divided by success rate) must improve by the threshold, and the guardrails must hold. A
+/// significant drop in success rate fails it. The duration statistics are reported too.
+pub fn decide_reliability(
+    baseline: &[RunOutcome],
+    candidate: &[RunOutcome],
+    rules: &DecisionRules,
+    seed: u64,
+) -> AbDecision {
+    let mut d = decide(baseline, candidate, rules, seed);
+    let wins = |runs: &[RunOutcome]| runs.iter().filter(|r| r.success).count() as u64;
+    let fisher = fisher_exact(
+        wins(baseline),
+        baseline.len() as u64,
+        wins(candidate),
+        candidate.len() as u64,
+    );
+    let per_success = |m: &MetricsSnapshot| {
+        if m.success_rate > 0.0 {
+            Some(m.mean_duration_seconds / m.success_rate)
+        } else {
+            None
+        }
+    };
+    let improvement = match (per_success(&d.before), per_success(&d.after)) {
+        (Some(a), Some(b)) if a > 0.0 => (a - b) / a * 100.0,
+        (None, Some(_)) => 100.0,
+        _ => 0.0,
+    };
+    let significant = fisher.p_value < rules.alpha;
+    let (rate_a, rate_b) = (d.before.success_rate, d.after.success_rate);
+    let broken: Vec<String> = d
+        .guardrails
+        .iter()
+        .filter(|g| !g.held)
+        .map(|g| format!("{} {:.1} > {:.1}", g.name, g.value.min(1e12), g.limit))
+        .collect();
+    let (status, reason) = if !broken.is_empty() {
+        (
+            AbStatus::Failed,
+            format!("guardrail broken: {}", broken.join(", ")),
+        )
+    } else if significant && rate_b < rate_a {
+        (
+            AbStatus::Failed,
+            format!(
+                "success rate fell from {:.0}% to {:.0}% (Fisher p = {:.4})",
+                rate_a * 100.0,
+                rate_b * 100.0,
+                fisher.p_value
+            ),
+        )
+    } else if significant && improvement >= rules.threshold_percent {
+        (
+            AbStatus::Passed,
+            format!(
+                "success rate rose from {:.0}% to {:.0}% (Fisher p = {:.4}); seconds per successful run improved {improvement:.1}%",
+                rate_a * 100.0,
+                rate_b * 100.0,
+                fisher.p_value
+            ),
+        )
+    } else {
+        (
+            AbStatus::Inconclusive,
+            format!(
+                "success rate {:.0}% -> {:.0}% (Fisher p = {:.3}, alpha {}), seconds per success {improvement:+.1}%",
+                rate_a * 100.0,
+                rate_b * 100.0,
+                fisher.p_value,
+                rules.alpha
+            ),
+        )
+    };
+    d.metric = AbMetric::SuccessRate;
+    d.status = status;
+    d.reason = reason;
+    d.improvement_percentage = improvement;
+    d.significant = significant;
+    d.fisher = Some(fisher);
+    d
 }
 
 /// [`decide`] on recorded runs.
@@ -340,5 +445,63 @@ mod tests {
         assert_eq!(v["status"], "inconclusive");
         assert_eq!(v["guardrails"][0]["name"], "success_rate_drop");
         assert!(v["before"]["p95_duration_seconds"].is_number());
+    }
+}
+
+#[cfg(test)]
+mod reliability_tests {
+    use super::*;
+
+    fn runs(ok: usize, failed: usize, ok_s: f64, failed_s: f64) -> Vec<RunOutcome> {
+        let mut v: Vec<RunOutcome> = (0..ok)
+            .map(|i| RunOutcome {
+                duration_seconds: ok_s + i as f64 * 0.1,
+                success: true,
+                tool_calls: 5,
+            })
+            .collect();
+        v.extend((0..failed).map(|i| RunOutcome {
+            duration_seconds: failed_s + i as f64 * 0.1,
+            success: false,
+            tool_calls: 5,
+        }));
+        v
+    }
+
+    #[test]
+    fn a_real_reliability_gain_passes_even_when_runs_get_longer() {
+        let before = runs(18, 12, 30.0, 25.0);
+        let after = runs(29, 1, 34.0, 25.0);
+        let d = decide_reliability(&before, &after, &DecisionRules::default(), 1);
+        assert_eq!(d.status, AbStatus::Passed, "{}", d.reason);
+        assert_eq!(d.metric, AbMetric::SuccessRate);
+        assert!(d.fisher.unwrap().p_value < 0.01);
+        assert!(d.improvement_percentage > 5.0);
+        // The duration test alone would never pass it.
+        assert_ne!(
+            decide(&before, &after, &DecisionRules::default(), 1).status,
+            AbStatus::Passed
+        );
+    }
+
+    #[test]
+    fn no_gain_is_inconclusive_and_a_loss_fails() {
+        let same = decide_reliability(
+            &runs(25, 5, 30.0, 30.0),
+            &runs(26, 4, 30.0, 30.0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(same.status, AbStatus::Inconclusive);
+        let worse = decide_reliability(
+            &runs(29, 1, 30.0, 30.0),
+            &runs(15, 15, 30.0, 30.0),
+            &DecisionRules::default(),
+            1,
+        );
+        assert_eq!(worse.status, AbStatus::Failed);
+        let json = serde_json::to_value(&worse).unwrap();
+        assert_eq!(json["metric"], "success_rate");
+        assert!(json["fisher"]["p_value"].as_f64().unwrap() < 0.05);
     }
 }

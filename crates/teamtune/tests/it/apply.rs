@@ -293,3 +293,41 @@ fn record_runs(store: &mut SqliteStore, file: &Path, runs: u64, seed: u64) {
     .unwrap();
     store.record_runs(&all).unwrap();
 }
+
+#[test]
+fn a_reliability_fix_is_proven_on_the_success_rate_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tight.yaml");
+    std::fs::write(
+        &file,
+        r#"workflows:
+  w:
+    nodes:
+      - id: crew
+        type: team
+        team_formation: parallel
+        sim: {work_calls: 30, think_s: {median: 5, p95: 10}, failure_rate: 0.0}
+        members:
+          - {id: a, tool_budget: 11}   # too tight: about 10 calls needed each
+          - {id: b, tool_budget: 11}
+          - {id: c, tool_budget: 11}
+"#,
+    )
+    .unwrap();
+    let tuner = Autotuner::new(dir.path().join("store.db"));
+    let mut o = ApplyOptions::new("crew", &file, ApplyMode::Auto);
+    o.max_changes = 1;
+    let results = tuner.apply(&o, &mut Quiet).unwrap();
+    let r = &results[0];
+    assert_eq!(r.optimization.metadata["metric"], "success_rate");
+    assert_eq!(r.metric, Some(teamtune::analysis::AbMetric::SuccessRate));
+    assert_eq!(r.validation_status, "passed", "{:#?}", r);
+    let f = r.fisher.unwrap();
+    assert_eq!((f.n_a, f.n_b), (30, 30), "three times --runs per side");
+    assert!(f.successes_b > f.successes_a && f.p_value < 0.05);
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(after.contains("# too tight: about 10 calls needed each"));
+    assert!(!after.contains("tool_budget: 11"));
+    // The duration test alone would not have passed it: runs got longer.
+    assert!(r.statistics.as_ref().unwrap().improvement_percentage < 5.0);
+}
