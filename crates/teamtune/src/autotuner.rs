@@ -103,8 +103,21 @@ impl Autotuner {
         &self.store_path
     }
 
+    /// Opens the store, creating it when it does not exist (for commands that record).
     pub fn open_store(&self) -> Result<SqliteStore, Error> {
         Ok(SqliteStore::open(&self.store_path)?)
+    }
+
+    /// Opens a store that must already exist (for commands that only read it): a missing
+    /// store is a usage error, not an empty store created as a side effect.
+    pub fn existing_store(&self) -> Result<SqliteStore, Error> {
+        if !self.store_path.exists() {
+            return Err(Error::Usage(format!(
+                "no store at {} (record runs with `teamtune run` first, or point --store or TEAMTUNE_STORE at one)",
+                self.store_path.display()
+            )));
+        }
+        self.open_store()
     }
 
     /// The team's recorded runs as analysis samples.
@@ -117,7 +130,7 @@ impl Autotuner {
                 })
             }
             MetricsSource::Store => {
-                let store = self.open_store()?;
+                let store = self.existing_store()?;
                 let records = store.team_runs(team_id, &RunQuery::new())?;
                 Ok(samples_from_store(&records, Some(team_id)))
             }
@@ -136,7 +149,7 @@ impl Autotuner {
         let place = match source {
             MetricsSource::File(p) => p.display().to_string(),
             MetricsSource::Store => {
-                let known = self.open_store()?.team_ids()?;
+                let known = self.existing_store()?.team_ids()?;
                 format!(
                     "the store {} (teams recorded: {})",
                     self.store_path.display(),
@@ -176,7 +189,7 @@ impl Autotuner {
         let team = find_team(&file, team_id)?;
         let samples = match source {
             MetricsSource::Store => {
-                let store = self.open_store()?;
+                let store = self.existing_store()?;
                 let current =
                     store.team_runs(team_id, &RunQuery::new().config_hash(team.config_hash()))?;
                 if current.is_empty() {

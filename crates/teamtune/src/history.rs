@@ -102,7 +102,7 @@ pub struct CheckReport {
 
 impl Autotuner {
     pub fn history(&self, team_id: &str) -> Result<Vec<HistoryEntry>, Error> {
-        let mut store = self.open_store()?;
+        let mut store = self.existing_store()?;
         reconcile(&mut store, team_id)?;
         Ok(store.history(team_id)?)
     }
@@ -115,7 +115,7 @@ impl Autotuner {
         index: i64,
         force: bool,
     ) -> Result<RollbackReport, Error> {
-        let mut store = self.open_store()?;
+        let mut store = self.existing_store()?;
         reconcile(&mut store, team_id)?;
         let entries = store.history(team_id)?;
         if entries.is_empty() {
@@ -143,7 +143,7 @@ impl Autotuner {
 
     /// The auto-rollback check of the team's latest kept change.
     pub fn check(&self, team_id: &str) -> Result<Option<CheckReport>, Error> {
-        let mut store = self.open_store()?;
+        let mut store = self.existing_store()?;
         reconcile(&mut store, team_id)?;
         let entries = store.history(team_id)?;
         let Some(pos) = entries

@@ -8,7 +8,14 @@ use crate::args::{ExportArgs, FormatArg};
 use crate::exit::{CliError, CliResult, Code};
 
 pub fn export(args: &ExportArgs) -> CliResult {
-    let store = super::open_store(args.store.store.as_deref())?;
+    let path = teamtune::store::resolve_path(args.store.store.as_deref());
+    if !path.exists() {
+        return Err(CliError::input(format!(
+            "no store at {} (record runs with `teamtune run` first, or pass --store)",
+            path.display()
+        )));
+    }
+    let store = super::open_store(Some(&path))?;
     if store.team_run_count(&args.team_id)? == 0 {
         let known = store.team_ids()?;
         return Err(CliError::input(format!(

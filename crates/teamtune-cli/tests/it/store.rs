@@ -148,3 +148,26 @@ fn a_reader_that_goes_away_loses_no_record() {
     );
     assert_eq!(stdout(&export).lines().count(), 3000);
 }
+
+#[test]
+fn reading_commands_do_not_create_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["analyze", "--team-id", "t"],
+        vec!["metrics", "export", "--team-id", "t"],
+        vec!["history", "--team-id", "t"],
+        vec!["rollback", "--team-id", "t"],
+    ] {
+        let out = teamtune(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("no store at .teamtune/teamtune.db"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(
+        !dir.path().join(".teamtune").exists(),
+        "nothing was created"
+    );
+}
