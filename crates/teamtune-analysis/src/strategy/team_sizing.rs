@@ -16,6 +16,19 @@
 //! percentile) as coordination growing with the team; the estimate is their midpoint, and
 //! both bounds are in `metadata`. Budgets that the shared calls would exceed count as failed
 //! runs. The size with the fewest predicted seconds per successful run is proposed.
+//!
+//! The same replay also grows such a team (up to [`MAX_GROWN_MEMBERS`]) when its shared tool
+//! calls dominate each member's turn: each of k members makes about `calls / k` (plus its
+//! observed deviation from the equal share, scaled by `sqrt(n / k)` as a random split of the
+//! calls would), the added members' times without calls are resampled from the other runs,
+//! every turn pays the coordination share of each added member, hangs happen to each added
+//! member too, and the team's smallest budget caps each share. Mirroring the cut, the size is
+//! chosen under the bound that favours growing (no coordination), among the sizes the midpoint
+//! expects to gain from; it is proposed when that best case gains at least 10%, with the
+//! midpoint's gain as the expected improvement. New members clone the last one under ids
+//! `<last id>_2`, `_3`, ... (skipping ids in use). Not when the members' calls follow their
+//! budget (they would keep spending it however the work is shared), nor when a cut is
+//! proposed.
 
 use serde_json::json;
 use teamtune_model::Formation;
@@ -36,7 +49,18 @@ impl Strategy for TeamSizing {
     }
 
     fn suggest(&self, ctx: &StrategyContext<'_>) -> Vec<Suggestion> {
-        let mut out: Vec<Suggestion> = concurrent_resize(ctx).into_iter().collect();
+        let concurrent = matches!(
+            ctx.config.team_formation,
+            Formation::Parallel | Formation::Consensus
+        );
+        let replay = if concurrent { Replay::of(ctx) } else { None };
+        let shrink = replay.as_ref().and_then(|r| concurrent_resize(ctx, r));
+        // A team the replay would rather cut is not also offered more members.
+        let grow = match (&replay, &shrink) {
+            (Some(r), None) => concurrent_grow(ctx, r),
+            _ => None,
+        };
+        let mut out: Vec<Suggestion> = shrink.into_iter().chain(grow).collect();
         out.extend(victor_resize(ctx));
         out
     }
@@ -132,6 +156,9 @@ impl SizeOutlook {
 /// member order, and the run's total calls.
 struct Replay {
     runs: Vec<(Vec<f64>, f64)>,
+    /// Every member turn of `runs`, in run then member order: its time without calls and how
+    /// many calls it made beyond an equal share of its run's calls.
+    pool: Vec<(f64, f64)>,
     seconds_per_call: f64,
     member_failure_rate: f64,
     other_failure_share: f64,
@@ -204,8 +231,20 @@ impl Replay {
             random as f64 / turns.len().max(1) as f64
         };
         let bare: Vec<f64> = runs.iter().flat_map(|r| r.0.iter().copied()).collect();
+        let pool = records
+            .iter()
+            .filter(|r| r.success && r.members.len() == n && r.consensus_rounds.unwrap_or(1) <= 1)
+            .zip(&runs)
+            .flat_map(|(r, (bare, calls))| {
+                r.members
+                    .iter()
+                    .zip(bare)
+                    .map(move |(m, b)| (*b, m.tool_calls_used as f64 - calls / nf))
+            })
+            .collect();
         Some(Replay {
             floor: quantile(&bare, 0.05)?,
+            pool,
             runs,
             seconds_per_call,
             member_failure_rate,
@@ -215,28 +254,52 @@ impl Replay {
         })
     }
 
-    /// The team cut to its first `k` members, with `coordination` seconds per turn of the
-    /// current size assumed to be coordination (shared equally by the other members).
-    fn predict(&self, k: usize, coordination: f64, budget: Option<f64>) -> Option<SizeOutlook> {
+    /// The team cut to its first `k` members, or grown to `k` (the added members' turns
+    /// resampled from the other runs), with `coordination` seconds per turn of the current
+    /// size assumed to be coordination (shared equally by the other members).
+    fn predict(
+        &self,
+        k: usize,
+        coordination: f64,
+        budget: Option<f64>,
+        sharing: Sharing,
+    ) -> Option<SizeOutlook> {
         let n = self.runs.first()?.0.len();
         let per_other = if n > 1 {
             coordination / (n - 1) as f64
         } else {
             0.0
         };
-        let saved = per_other * (n - k) as f64;
+        // Negative when the team grows: every turn pays for the added members.
+        let saved = per_other * (n as f64 - k as f64);
         let mut rounds = Vec::new();
         let mut turns = Vec::new();
         let mut feasible = 0usize;
-        for (bare, calls) in &self.runs {
-            let share = calls / k as f64;
-            if budget.is_none_or(|b| share <= b) {
+        // A share of `calls / k` drawn at random from the run's calls spreads as sqrt(share)
+        // (Poisson or multinomial), so an observed deviation from the equal share of n scales
+        // by sqrt(n / k).
+        let spread = (n as f64 / k as f64).sqrt();
+        for (r, (_, calls)) in self.runs.iter().enumerate() {
+            let equal = calls / k as f64;
+            // Member j of run r is the pool entry r * n + j: run r's own members, then (when
+            // growing) the next runs' members, wrapping around; a deterministic resample that
+            // draws every added member from a different observed turn.
+            let shares: Vec<(f64, f64)> = (0..k)
+                .map(|j| {
+                    let (bare, deviation) = self.pool[(r * n + j) % self.pool.len()];
+                    let share = match sharing {
+                        Sharing::Equal => equal,
+                        Sharing::Spread => (equal + deviation * spread).max(0.0),
+                    };
+                    (bare, share)
+                })
+                .collect();
+            if budget.is_none_or(|b| shares.iter().all(|s| s.1 <= b)) {
                 feasible += 1;
             }
-            let times: Vec<f64> = bare
+            let times: Vec<f64> = shares
                 .iter()
-                .take(k)
-                .map(|b| (b - saved).max(0.0) + share * self.seconds_per_call)
+                .map(|(b, share)| (b - saved).max(0.0) + share * self.seconds_per_call)
                 .collect();
             turns.extend(times.iter().copied());
             rounds.push(times.iter().copied().fold(0.0, f64::max));
@@ -262,15 +325,24 @@ impl Replay {
     }
 }
 
+/// How [`Replay::predict`] gives a run's tool calls to `k` members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sharing {
+    /// Every member makes `calls / k`.
+    Equal,
+    /// Every member makes `calls / k` plus its observed deviation from the equal share,
+    /// scaled as a random split would: the slowest of more members is then not underrated.
+    Spread,
+}
+
 /// A smaller parallel or consensus team, sized by replaying its own member turns.
-fn concurrent_resize(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
+fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> Option<Suggestion> {
     let formation = ctx.config.team_formation;
     let members = &ctx.config.members;
     let n = members.len();
     if !matches!(formation, Formation::Parallel | Formation::Consensus) || n < 3 {
         return None;
     }
-    let replay = Replay::of(ctx)?;
     let budget = |k: usize| {
         members[..k]
             .iter()
@@ -280,16 +352,25 @@ fn concurrent_resize(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
     };
     let mid = replay.floor / 2.0;
     // The current size through the same model, so model error cancels out in the comparison.
-    let now = replay.predict(n, mid, budget(n))?;
+    let now = replay.predict(n, mid, budget(n), Sharing::Equal)?;
     // The size is chosen under the upper bound (the A/B test guards against a cut too deep);
     // the expected gain is the midpoint's at that size.
     let (k, _) = (2..n)
-        .filter_map(|k| Some((k, replay.predict(k, replay.floor, budget(k))?)))
+        .filter_map(|k| {
+            Some((
+                k,
+                replay.predict(k, replay.floor, budget(k), Sharing::Equal)?,
+            ))
+        })
         .min_by(|a, b| a.1.per_success().total_cmp(&b.1.per_success()))?;
-    let best = replay.predict(k, mid, budget(k))?;
+    let best = replay.predict(k, mid, budget(k), Sharing::Equal)?;
     let gain = |coordination: f64| -> Option<f64> {
-        let now = replay.predict(n, coordination, budget(n))?.per_success();
-        let then = replay.predict(k, coordination, budget(k))?.per_success();
+        let now = replay
+            .predict(n, coordination, budget(n), Sharing::Equal)?
+            .per_success();
+        let then = replay
+            .predict(k, coordination, budget(k), Sharing::Equal)?
+            .per_success();
         Some((1.0 - then / now) * 100.0)
     };
     let expected = (1.0 - best.per_success() / now.per_success()) * 100.0;
@@ -333,6 +414,179 @@ fn concurrent_resize(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
             ("model_success_rate_now", json!(now.success)),
         ]),
     ))
+}
+
+/// The largest team [`concurrent_grow`] proposes (the sim's and the oracle's bound too).
+pub const MAX_GROWN_MEMBERS: usize = 8;
+
+/// How much fewer predicted seconds per successful run a bigger team must promise without
+/// coordination, in percent: growing costs an A/B test and more members, so a marginal gain
+/// is not worth trying.
+const GROW_MARGIN_PERCENT: f64 = 10.0;
+
+/// What it must still promise with the midpoint coordination, in percent (as for a cut).
+const MIN_MIDPOINT_GAIN_PERCENT: f64 = 1.0;
+
+/// A bigger parallel or consensus team, when its own runs say the shared tool calls dominate
+/// each member's turn: with k members each makes about `calls / k` of the run's calls, while
+/// every turn pays coordination for each added member. The size is chosen under the midpoint
+/// coordination estimate; both bounds' gains are in `metadata`.
+fn concurrent_grow(ctx: &StrategyContext<'_>, replay: &Replay) -> Option<Suggestion> {
+    let formation = ctx.config.team_formation;
+    let members = &ctx.config.members;
+    let n = members.len();
+    let last = members.last()?;
+    if !matches!(formation, Formation::Parallel | Formation::Consensus)
+        || !(2..MAX_GROWN_MEMBERS).contains(&n)
+        || calls_follow_budget(ctx)
+    {
+        return None;
+    }
+    // Clones take the last member's budget, which the whole team's minimum already covers.
+    let budget = members
+        .iter()
+        .map(|m| m.tool_budget.map(f64::from))
+        .try_fold(f64::INFINITY, |acc, b| b.map(|b| acc.min(b)))
+        .filter(|b| b.is_finite());
+    // Replay's other failures (timeouts, budget) stay as they were at every size; member turns
+    // that timed out (hangs) happen to each added member too.
+    let hang = member_timeout_rate(ctx.records, formation.as_str());
+    let outlook = |k: usize, coordination: f64| -> Option<SizeOutlook> {
+        let mut o = replay.predict(k, coordination, budget, Sharing::Spread)?;
+        o.success *= (1.0 - hang).powi(i32::try_from(k - n).unwrap_or(i32::MAX));
+        Some(o)
+    };
+    let gain = |k: usize, coordination: f64| -> Option<f64> {
+        let now = outlook(n, coordination)?.per_success();
+        let then = outlook(k, coordination)?.per_success();
+        Some((1.0 - then / now) * 100.0)
+    };
+    let mid = replay.floor / 2.0;
+    // Mirror of the cut: the size is chosen under the bound that favours growing (no
+    // coordination), among the sizes the midpoint does not expect to lose; the A/B test guards
+    // against growing too far, and the expected gain is the midpoint's.
+    let (k, best_case) = (n + 1..=MAX_GROWN_MEMBERS)
+        .filter(|&k| gain(k, mid).is_some_and(|g| g > MIN_MIDPOINT_GAIN_PERCENT))
+        .filter_map(|k| Some((k, gain(k, 0.0)?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let expected = gain(k, mid)?;
+    if best_case < GROW_MARGIN_PERCENT || !expected.is_finite() {
+        return None;
+    }
+    let now = outlook(n, mid)?;
+    let best = outlook(k, mid)?;
+    let mut grown = members.clone();
+    let mut added = Vec::new();
+    let mut suffix = 2;
+    while grown.len() < k {
+        let id = format!("{}_{suffix}", last.id);
+        suffix += 1;
+        if grown.iter().any(|m| m.id == id) {
+            continue;
+        }
+        added.push(id.clone());
+        grown.push(teamtune_model::MemberConfig {
+            id,
+            is_manager: false,
+            ..last.clone()
+        });
+    }
+    let calls = mean(&replay.runs.iter().map(|r| r.1).collect::<Vec<_>>())?;
+    let think: Vec<f64> = replay
+        .pool
+        .iter()
+        .map(|(b, _)| (b - mid).max(0.0))
+        .collect();
+    Some(Suggestion::new(
+        SuggestionType::TeamSizing,
+        format!(
+            "Grow the {formation} team from {n} to {k} members (add {}, clones of `{}`): its runs share {calls:.1} tool calls of {:.2}s, so each of {k} members makes about {:.1} instead of {:.1}; predicted {:.1}s per successful run against {:.1}s (coordination taken as half the floor of the members' time without tool calls, {mid:.1}s per turn, growing with each member).",
+            added.join(", "),
+            last.id,
+            replay.seconds_per_call,
+            calls / k as f64,
+            calls / n as f64,
+            best.per_success(),
+            now.per_success(),
+        ),
+        object([("members", members_value(members))]),
+        object([("members", members_value(&grown))]),
+        expected,
+        0.65,
+        0.35,
+        object([
+            ("reason", json!("shared_calls_dominate")),
+            ("estimate", json!("member_turn_replay_grown")),
+            ("metric", json!("seconds_per_successful_run")),
+            ("added_members", json!(added)),
+            ("runs", json!(replay.runs.len())),
+            ("seconds_per_call", json!(replay.seconds_per_call)),
+            ("mean_calls_per_run", json!(calls)),
+            ("mean_think_seconds", json!(mean(&think))),
+            ("member_failure_rate", json!(replay.member_failure_rate)),
+            ("tool_budget", json!(budget)),
+            ("coordination_seconds_per_turn", json!(mid)),
+            ("coordination_upper_bound_seconds", json!(replay.floor)),
+            ("improvement_without_coordination", json!(best_case)),
+            (
+                "improvement_with_full_floor_as_coordination",
+                json!(gain(k, replay.floor)),
+            ),
+            ("member_timeout_rate", json!(hang)),
+            ("predicted_mean_duration", json!(best.duration)),
+            ("predicted_success_rate", json!(best.success)),
+            ("model_mean_duration_now", json!(now.duration)),
+            ("model_success_rate_now", json!(now.success)),
+        ]),
+    ))
+}
+
+/// Share of the member turns of `formation`'s runs that failed by timeout.
+fn member_timeout_rate(records: &[RunSample], formation: &str) -> f64 {
+    let turns: Vec<_> = records
+        .iter()
+        .filter(|r| &*r.formation == formation)
+        .flat_map(|r| r.members.iter())
+        .collect();
+    let timed_out = turns
+        .iter()
+        .filter(|m| {
+            !m.success
+                && m.error_message
+                    .as_deref()
+                    .is_some_and(|e| FailureKind::of_message(e) == FailureKind::Timeout)
+        })
+        .count();
+    timed_out as f64 / turns.len().max(1) as f64
+}
+
+/// Whether some member's calls follow its budget rather than the work (its lightest
+/// successful runs, p10, use half the budget or more, or its mean uses 80%; no run failed by
+/// budget exhaustion): such a member keeps spending its budget however the work is shared,
+/// so more members would not cut the calls each makes.
+fn calls_follow_budget(ctx: &StrategyContext<'_>) -> bool {
+    if ctx
+        .records
+        .iter()
+        .any(|r| !r.success && r.failed_by(FailureKind::BudgetExhausted))
+    {
+        return false;
+    }
+    ctx.config.members.iter().any(|m| {
+        let Some(budget) = m.tool_budget.filter(|b| *b >= 2).map(f64::from) else {
+            return false;
+        };
+        let calls: Vec<f64> = ctx
+            .records
+            .iter()
+            .flat_map(|r| r.members.iter())
+            .filter(|s| *s.member_id == *m.id && s.success)
+            .map(|s| s.tool_calls_used as f64)
+            .collect();
+        calls.len() >= MIN_EVIDENCE_RUNS
+            && (quantile(&calls, 0.1).is_some_and(|q| q >= 0.5 * budget)
+                || mean(&calls).is_some_and(|c| c >= 0.8 * budget))
+    })
 }
 
 #[cfg(test)]
@@ -457,5 +711,161 @@ mod tests {
                 .iter()
                 .all(|s| s.metadata["estimate"] != "member_turn_replay")
         );
+    }
+
+    /// Parallel runs of `n` members sharing `calls` tool calls of `seconds_per_call`; each
+    /// turn is think (2 to 6.5 s) + its calls + `coordination` x (n - 1). The members' calls
+    /// spread by one around the equal share.
+    fn parallel_runs(
+        n: usize,
+        calls: u64,
+        seconds_per_call: f64,
+        coordination: f64,
+    ) -> Vec<RunSample> {
+        (0..30)
+            .map(|i| {
+                let mut r = RunSample::new("team");
+                r.formation = Arc::from("parallel");
+                r.member_count = n as u32;
+                r.members = (0..n)
+                    .map(|j| {
+                        let think = 2.0 + ((i * 7 + j * 11) % 10) as f64 * 0.5;
+                        let used = (calls / n as u64 + ((i + j) % 3) as u64).saturating_sub(1);
+                        MemberSample {
+                            member_id: Arc::from(format!("m{}", j + 1).as_str()),
+                            role: Arc::from("researcher"),
+                            success: true,
+                            duration_seconds: think
+                                + used as f64 * seconds_per_call
+                                + coordination * (n - 1) as f64,
+                            tool_calls_used: used,
+                            error_message: None,
+                        }
+                    })
+                    .collect();
+                r.duration_seconds = r
+                    .members
+                    .iter()
+                    .map(|m| m.duration_seconds)
+                    .fold(0.0, f64::max);
+                r.total_tool_calls = r.members.iter().map(|m| m.tool_calls_used).sum();
+                r
+            })
+            .collect()
+    }
+
+    fn grown(found: &[Suggestion]) -> Option<&Suggestion> {
+        found
+            .iter()
+            .find(|s| s.metadata["estimate"] == "member_turn_replay_grown")
+    }
+
+    #[test]
+    fn team_whose_calls_dominate_grows() {
+        let cfg = team(Formation::Parallel, 3, 50);
+        let found = suggestions(&parallel_runs(3, 60, 2.0, 0.2), &cfg);
+        let s = grown(&found).expect("a grown team");
+        let members = s.suggested_config["members"].as_array().unwrap();
+        assert!((4..=MAX_GROWN_MEMBERS).contains(&members.len()), "{s:#?}");
+        let ids: Vec<&str> = members.iter().map(|m| m["id"].as_str().unwrap()).collect();
+        assert_eq!(&ids[..4], ["m1", "m2", "m3", "m3_2"]);
+        assert_eq!(members[3]["tool_budget"], 50);
+        assert_eq!(
+            s.metadata["added_members"].as_array().unwrap().len(),
+            members.len() - 3
+        );
+        let low = s.metadata["improvement_with_full_floor_as_coordination"]
+            .as_f64()
+            .unwrap();
+        let high = s.metadata["improvement_without_coordination"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            low <= s.expected_improvement && s.expected_improvement <= high,
+            "{s:#?}"
+        );
+        assert!(
+            high >= GROW_MARGIN_PERCENT && s.expected_improvement > 1.0,
+            "{s:#?}"
+        );
+        assert!(
+            s.metadata["coordination_upper_bound_seconds"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
+        // What apply_suggestion makes of it: the old members first, then the clones.
+        let applied = crate::strategy::apply_suggestion(&cfg, s).unwrap();
+        assert_eq!(applied.members.len(), members.len());
+        assert_eq!(applied.members[..3], cfg.members[..]);
+    }
+
+    #[test]
+    fn team_whose_coordination_dominates_does_not_grow() {
+        let cfg = team(Formation::Parallel, 3, 50);
+        let found = suggestions(&parallel_runs(3, 6, 1.0, 5.0), &cfg);
+        assert!(grown(&found).is_none(), "{found:#?}");
+    }
+
+    #[test]
+    fn a_team_never_grows_beyond_eight() {
+        let cfg = team(Formation::Consensus, 7, 100);
+        let mut runs = parallel_runs(7, 280, 3.0, 0.0);
+        for r in &mut runs {
+            r.formation = Arc::from("consensus");
+            r.consensus_rounds = Some(1);
+        }
+        let found = suggestions(&runs, &cfg);
+        let s = grown(&found).expect("a grown team");
+        assert_eq!(s.suggested_config["members"].as_array().unwrap().len(), 8);
+        let cfg = team(Formation::Consensus, 8, 100);
+        let mut runs = parallel_runs(8, 320, 3.0, 0.0);
+        for r in &mut runs {
+            r.formation = Arc::from("consensus");
+            r.consensus_rounds = Some(1);
+        }
+        assert!(grown(&suggestions(&runs, &cfg)).is_none());
+    }
+
+    #[test]
+    fn added_ids_skip_ids_in_use() {
+        let mut cfg = team(Formation::Parallel, 3, 40);
+        cfg.members[0].id = "m3_2".into();
+        let mut runs = parallel_runs(3, 60, 2.0, 0.2);
+        for r in &mut runs {
+            r.members[0].member_id = Arc::from("m3_2");
+        }
+        let found = suggestions(&runs, &cfg);
+        let s = grown(&found).expect("a grown team");
+        let ids: Vec<&str> = s.suggested_config["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(&ids[..4], ["m3_2", "m2", "m3", "m3_3"]);
+    }
+
+    #[test]
+    fn calls_that_follow_the_budget_do_not_grow_the_team() {
+        // 20 calls each under a budget of 22: usage follows the budget, not the work.
+        let cfg = team(Formation::Parallel, 3, 22);
+        assert!(grown(&suggestions(&parallel_runs(3, 60, 2.0, 0.2), &cfg)).is_none());
+    }
+
+    #[test]
+    fn sequential_and_pipeline_teams_do_not_grow() {
+        for formation in [
+            Formation::Sequential,
+            Formation::Pipeline,
+            Formation::Hierarchical,
+        ] {
+            let cfg = team(formation, 3, 40);
+            let mut runs = parallel_runs(3, 60, 2.0, 0.2);
+            for r in &mut runs {
+                r.formation = Arc::from(formation.as_str());
+            }
+            assert!(grown(&suggestions(&runs, &cfg)).is_none(), "{formation}");
+        }
     }
 }
