@@ -327,3 +327,41 @@ fn compare_prints_the_statistics() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("element 1"));
 }
+
+/// The human report, pinned (no colour: stdout is not a terminal).
+#[test]
+fn analyze_report_reads_as_documented() {
+    let root = repo_root();
+    let fixture = root.join("crates/teamtune-analysis/tests/fixtures/victor-fixture-metrics.json");
+    let out = teamtune(
+        &root,
+        &[
+            "analyze",
+            "--team-id",
+            "test_team",
+            "--metrics",
+            fixture.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let expected = "\
+== teamtune analyze: team test_team (4 runs) ==
+ 1. slow_execution  [██████████] 1.00/1.0
+    current 86.25 vs baseline 30  (impact 1.00; team, formation)
+    Average execution time (86.2s) is 187.5% above baseline. Consider optimizing formation or reducing team size.
+ 2. high_latency_outliers  [██████████] 1.00/1.0
+    current 120 vs baseline 60  (impact 0.80; team)
+    P95 latency (120.0s) exceeds baseline by 100.0%. Consider timeout optimization.
+ 3. excessive_tool_usage  [█████░░░░░] 0.55/1.0
+    current 28.75 vs baseline 15  (impact 0.37; tool_budget)
+    Average tool calls (28.8) is significantly above baseline. Consider reducing tool budget to improve cost efficiency.
+ 4. low_success_rate  [██░░░░░░░░] 0.21/1.0
+    current 0.75 vs baseline 0.95  (impact 0.21; team, tool_budget)
+    Success rate (75.0%) is below baseline. Check for timeouts, errors, or insufficient tool budgets.
+";
+    assert_eq!(stdout(&out), expected);
+    assert!(
+        !stdout(&out).contains('\x1b'),
+        "no colour codes off a terminal"
+    );
+}

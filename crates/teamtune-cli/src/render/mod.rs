@@ -1,0 +1,41 @@
+//! Human rendering: runs and batches (`run`), reports (`analyze`, `suggest`), and the
+//! tuning commands (`apply`, `benchmark`, `history`, `check`). Colour codes are written
+//! freely: `outln!` and `anstream` strip them when the stream is not a terminal or NO_COLOR
+//! is set.
+
+mod report;
+mod run;
+mod tuning;
+
+pub use report::{print_analysis, print_suggestions};
+pub use run::{RunSummary, event_logger, print_run};
+pub use tuning::{
+    print_apply_results, print_benchmark, print_check, print_history, print_suggestion_to_stderr,
+};
+
+pub(crate) const BOLD: &str = "\x1b[1m";
+pub(crate) const DIM: &str = "\x1b[2m";
+pub(crate) const RED: &str = "\x1b[31m";
+pub(crate) const YELLOW: &str = "\x1b[33m";
+pub(crate) const GREEN: &str = "\x1b[32m";
+pub(crate) const RESET: &str = "\x1b[0m";
+
+/// `[████████░░]` for a value in 0..=1.
+pub fn bar(v: f64) -> String {
+    let filled = (v.clamp(0.0, 1.0) * 10.0).round() as usize;
+    format!("[{}{}]", "█".repeat(filled), "░".repeat(10 - filled))
+}
+
+pub(crate) fn severity_colour(v: f64) -> &'static str {
+    if v >= 0.7 {
+        RED
+    } else if v >= 0.3 {
+        YELLOW
+    } else {
+        GREEN
+    }
+}
+
+pub(crate) fn banner(title: &str) {
+    outln!("{BOLD}== {title} =={RESET}");
+}

@@ -1,0 +1,191 @@
+//! `teamtune run`: one line per run, the batch summary table, and `--verbose` events.
+
+use std::path::PathBuf;
+
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use indexmap::IndexMap;
+use teamtune::model::WorkflowRunRecord;
+
+use super::{DIM, RESET};
+
+pub fn print_run(r: &WorkflowRunRecord) {
+    let status = if r.success { "ok" } else { "FAILED" };
+    outln!(
+        "run {} {status} in {:.2}s (seed {})",
+        r.run_id,
+        r.duration_seconds,
+        r.seed
+    );
+    if let Some(e) = &r.error {
+        outln!("  error: {e}");
+    }
+    for t in &r.team_runs {
+        let st = if t.success { "ok" } else { "failed" };
+        let err = t
+            .error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        outln!(
+            "  team {} [{}, {} members]: {st}{err} in {:.2}s, {} tool calls",
+            t.team_id,
+            t.formation,
+            t.member_count,
+            t.duration_seconds,
+            t.total_tool_calls
+        );
+    }
+}
+
+#[derive(Default)]
+struct TeamAgg {
+    formation: String,
+    members: u32,
+    succeeded: u64,
+    durations: Vec<f64>,
+    tool_calls: u64,
+}
+
+#[derive(Default)]
+pub struct RunSummary {
+    runs: u64,
+    succeeded: u64,
+    durations: Vec<f64>,
+    teams: IndexMap<String, TeamAgg>,
+    first_error: Option<String>,
+}
+
+impl RunSummary {
+    pub fn add(&mut self, r: &WorkflowRunRecord) {
+        self.runs += 1;
+        self.succeeded += u64::from(r.success);
+        self.durations.push(r.duration_seconds);
+        if self.first_error.is_none() {
+            self.first_error.clone_from(&r.error);
+        }
+        for t in &r.team_runs {
+            let a = self.teams.entry(t.team_id.clone()).or_default();
+            a.formation.clone_from(&t.formation);
+            a.members = t.member_count;
+            a.succeeded += u64::from(t.success);
+            a.durations.push(t.duration_seconds);
+            a.tool_calls += t.total_tool_calls;
+        }
+    }
+
+    pub fn team_ids(&self) -> Vec<String> {
+        self.teams.keys().cloned().collect()
+    }
+
+    pub fn print(&self, virtual_time: bool, store: Option<PathBuf>) {
+        let clock = if virtual_time { " (virtual time)" } else { "" };
+        outln!(
+            "{} runs, {} succeeded ({:.1}%), mean {:.2}s, p95 {:.2}s{clock}",
+            self.runs,
+            self.succeeded,
+            100.0 * self.succeeded as f64 / self.runs.max(1) as f64,
+            mean(&self.durations),
+            p95(&self.durations)
+        );
+        if let Some(e) = &self.first_error {
+            outln!("first failure: {e}");
+        }
+        if !self.teams.is_empty() {
+            let mut table = Table::new();
+            table.load_style(UTF8_FULL_CONDENSED);
+            table.set_header([
+                "team",
+                "formation",
+                "members",
+                "runs",
+                "success",
+                "mean s",
+                "p95 s",
+                "tool calls/run",
+            ]);
+            for (id, a) in &self.teams {
+                let n = a.durations.len() as f64;
+                table.add_row([
+                    id.clone(),
+                    a.formation.clone(),
+                    a.members.to_string(),
+                    a.durations.len().to_string(),
+                    format!("{:.1}%", 100.0 * a.succeeded as f64 / n),
+                    format!("{:.2}", mean(&a.durations)),
+                    format!("{:.2}", p95(&a.durations)),
+                    format!("{:.1}", a.tool_calls as f64 / n),
+                ]);
+            }
+            outln!("{table}");
+        }
+        if let Some(p) = store {
+            outln!("recorded in {}", p.display());
+        }
+    }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// Nearest-rank 95th percentile, for display.
+fn p95(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let rank = ((0.95 * s.len() as f64).ceil() as usize).clamp(1, s.len());
+    s[rank - 1]
+}
+
+/// `--verbose`: the engine's events, one line each on stderr.
+pub fn event_logger() -> teamtune::engine::EventSink {
+    use teamtune::engine::Event;
+    std::sync::Arc::new(|e: &Event| {
+        let ok = |s: bool| if s { "ok" } else { "FAILED" };
+        match e {
+            Event::NodeStarted { node_id, node_type } => {
+                anstream::eprintln!("{DIM}> {node_type} {node_id}{RESET}")
+            }
+            Event::NodeFinished {
+                node_id,
+                success,
+                duration_seconds,
+            } => {
+                anstream::eprintln!("< {node_id} {} in {duration_seconds:.2}s", ok(*success))
+            }
+            Event::MemberFinished {
+                team_id,
+                member_id,
+                success,
+                duration_seconds,
+            } => {
+                anstream::eprintln!(
+                    "  {team_id}/{member_id} {} in {duration_seconds:.2}s",
+                    ok(*success)
+                )
+            }
+            Event::TeamFinished {
+                team_id,
+                success,
+                duration_seconds,
+            } => {
+                anstream::eprintln!(
+                    "  team {team_id} {} in {duration_seconds:.2}s",
+                    ok(*success)
+                )
+            }
+            Event::HitlWaiting { node_id } => {
+                anstream::eprintln!("  gate {node_id}: waiting for an answer")
+            }
+            Event::HitlResolved { node_id, outcome } => {
+                anstream::eprintln!("  gate {node_id}: {outcome}")
+            }
+        }
+    })
+}

@@ -1,0 +1,200 @@
+//! `teamtune apply`, `benchmark`, `history` and `check` output.
+
+use super::report::changes;
+use super::{BOLD, DIM, GREEN, RED, RESET, YELLOW, banner};
+
+pub fn print_suggestion_to_stderr(n: usize, s: &teamtune::analysis::Suggestion) {
+    anstream::eprintln!(
+        "{n:>2}. [{:?}] {}  id {}",
+        s.priority,
+        s.kind.as_str(),
+        s.id
+    );
+    anstream::eprintln!("    {}", s.description);
+    anstream::eprintln!(
+        "    expected improvement {:.1}%  confidence {:.2}  risk {:.2}",
+        s.expected_improvement,
+        s.confidence,
+        s.risk_level
+    );
+    for line in changes(&s.current_config, &s.suggested_config) {
+        anstream::eprintln!("    {line}");
+    }
+}
+
+pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
+    banner("teamtune apply");
+    if results.is_empty() {
+        outln!("Nothing was tried.");
+        return;
+    }
+    for (i, r) in results.iter().enumerate() {
+        let (c, word) = match (r.success, r.validation_status.as_str()) {
+            (true, "dry_run") => (YELLOW, "DRY RUN"),
+            (true, _) => (GREEN, "KEPT"),
+            (false, _) => (RED, "NOT APPLIED"),
+        };
+        outln!(
+            "{:>2}. {c}{BOLD}{word}{RESET} {} ({})",
+            i + 1,
+            r.optimization.id,
+            r.validation_status
+        );
+        outln!("    {}", r.optimization.description);
+        if let Some(imp) = r.improvement_percentage {
+            let of = match r.metric {
+                Some(teamtune::analysis::AbMetric::SuccessRate) => " in seconds per successful run",
+                _ => " in mean duration",
+            };
+            outln!(
+                "    measured improvement{of} {imp:.1}% (expected {:.1}%)",
+                r.optimization.expected_improvement
+            );
+        }
+        if let (Some(b), Some(a)) = (&r.before_metrics, &r.after_metrics) {
+            outln!(
+                "    before: mean {:.2}s p95 {:.2}s success {:.0}%   after: mean {:.2}s p95 {:.2}s success {:.0}%",
+                b.mean_duration_seconds,
+                b.p95_duration_seconds,
+                b.success_rate * 100.0,
+                a.mean_duration_seconds,
+                a.p95_duration_seconds,
+                a.success_rate * 100.0
+            );
+        }
+        if let Some(s) = &r.statistics {
+            outln!(
+                "    Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI [{:.1}%, {:.1}%]",
+                s.welch.p_value,
+                s.mann_whitney.p_value,
+                s.bootstrap.ci_low,
+                s.bootstrap.ci_high
+            );
+        }
+        if let Some(f) = &r.fisher {
+            outln!(
+                "    success rate {}/{} -> {}/{}  Fisher exact p {:.4}",
+                f.successes_a,
+                f.n_a,
+                f.successes_b,
+                f.n_b,
+                f.p_value
+            );
+        }
+        for g in &r.guardrails {
+            let mark = if g.held {
+                format!("{GREEN}held{RESET}")
+            } else {
+                format!("{RED}BROKEN{RESET}")
+            };
+            outln!(
+                "    guardrail {}: {:.2} (limit {:.2}) {mark}",
+                g.name,
+                g.value,
+                g.limit
+            );
+        }
+        if !r.reason.is_empty() {
+            outln!("    {DIM}{}{RESET}", r.reason);
+        }
+        if let Some(e) = &r.error {
+            outln!("    {RED}error: {e}{RESET}");
+        }
+        if let Some(id) = r.history_id {
+            outln!("    written to the workflow file; history id {id} (teamtune rollback to undo)");
+        }
+    }
+}
+
+pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
+    banner(&format!(
+        "teamtune benchmark: team {} ({} runs per side)",
+        r.team_id, r.runs
+    ));
+    let d = &r.decision;
+    outln!(
+        "before {}: mean {:.2}s p95 {:.2}s success {:.0}%",
+        r.before,
+        d.before.mean_duration_seconds,
+        d.before.p95_duration_seconds,
+        d.before.success_rate * 100.0
+    );
+    outln!(
+        "after  {}: mean {:.2}s p95 {:.2}s success {:.0}%",
+        r.after,
+        d.after.mean_duration_seconds,
+        d.after.p95_duration_seconds,
+        d.after.success_rate * 100.0
+    );
+    outln!(
+        "improvement {:.2}%  -> {BOLD}{}{RESET} ({})",
+        r.improvement_percentage,
+        r.status,
+        d.reason
+    );
+    let s = &d.statistics;
+    outln!(
+        "Welch t {:.3} df {:.1} p {:.4}; Mann-Whitney U {:.1} p {:.4}; bootstrap 95% CI [{:.2}%, {:.2}%]",
+        s.welch.t,
+        s.welch.df,
+        s.welch.p_value,
+        s.mann_whitney.u,
+        s.mann_whitney.p_value,
+        s.bootstrap.ci_low,
+        s.bootstrap.ci_high
+    );
+    for g in &d.guardrails {
+        outln!(
+            "guardrail {}: {:.2} (limit {:.2}) {}",
+            g.name,
+            g.value,
+            g.limit,
+            if g.held { "held" } else { "BROKEN" }
+        );
+    }
+}
+
+pub fn print_history(team_id: &str, entries: &[teamtune::store::HistoryEntry]) {
+    banner(&format!("teamtune history: team {team_id}"));
+    if entries.is_empty() {
+        outln!("No changes recorded.");
+        return;
+    }
+    for e in entries {
+        outln!(
+            "{:>3}  {}  {:<8} {:<12} {}  {DIM}{}{RESET}",
+            e.index,
+            e.created_at,
+            e.kind.as_str(),
+            e.status.as_str(),
+            e.note.as_deref().unwrap_or(""),
+            e.file_path.display()
+        );
+    }
+}
+
+pub fn print_check(r: &teamtune::CheckReport) {
+    if r.status == "rolled_back" || r.status == "regressed" {
+        anstream::eprintln!(
+            "{RED}{BOLD}!!! AUTO-ROLLBACK: team {} (history entry {}) !!!{RESET}",
+            r.team_id,
+            r.history_index
+        );
+        anstream::eprintln!("{RED}{}{RESET}", r.message);
+        if let Some(rb) = &r.rollback {
+            anstream::eprintln!(
+                "{RED}restored {} to its state before entry {}{RESET}",
+                rb.file,
+                rb.restored_before_index
+            );
+        }
+    } else {
+        outln!(
+            "team {} entry {}: {} ({})",
+            r.team_id,
+            r.history_index,
+            r.status,
+            r.message
+        );
+    }
+}
