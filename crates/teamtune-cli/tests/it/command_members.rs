@@ -88,3 +88,47 @@ fn exit_codes_stderr_and_reported_tool_calls() {
     assert_eq!(m["greedy"]["error_message"], "tool budget exhausted");
     assert_eq!(m["broken"]["error_message"], "exited with code 3: it broke");
 }
+
+#[test]
+fn ctrl_c_cancels_the_run_and_kills_member_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("survivor");
+    let script = write(
+        dir.path(),
+        "slow.sh",
+        &format!(
+            "#!/bin/sh\n(sleep 3; touch {}) &\nsleep 30\n",
+            marker.display()
+        ),
+    );
+    let f = write(
+        dir.path(),
+        "slow.yaml",
+        &format!(
+            "workflows:\n  w:\n    nodes:\n      - id: crew\n        type: team\n        members:\n          - id: slow\n            command: [\"sh\", \"{}\"]\n",
+            script.display()
+        ),
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_teamtune"))
+        .args(["run", f.to_str().unwrap(), "--no-store"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let start = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "teamtune stopped promptly"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!marker.exists(), "the member's child survived Ctrl-C");
+}
