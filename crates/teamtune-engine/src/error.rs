@@ -1,5 +1,6 @@
-//! Errors found while preparing a workflow for execution (bad expressions, bad templates).
-//! Failures during a run are not errors: they are recorded in the run's record.
+//! Errors found while preparing a workflow for execution (bad expressions, bad templates, a
+//! workflow that is not in the file). Failures during a run are not errors: they are recorded
+//! in the run's record.
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -10,4 +11,8 @@ pub enum EngineError {
         node: String,
         message: String,
     },
+    /// `--workflow` names no workflow of the file, or the file holds several and none was
+    /// named.
+    #[error("{0}")]
+    Workflow(String),
 }

@@ -111,14 +111,7 @@ enum Step {
 impl Engine {
     /// Prepares workflow `name` (or the file's only workflow).
     pub fn new(file: &WorkflowFile, name: Option<&str>) -> Result<Engine, EngineError> {
-        let wf = file
-            .workflow(name)
-            .map_err(|message| EngineError::Prepare {
-                file: file.path.display().to_string(),
-                line: 1,
-                node: String::new(),
-                message,
-            })?;
+        let wf = file.workflow(name).map_err(EngineError::Workflow)?;
         Engine::from_workflow(wf.clone(), file.path.display().to_string())
     }
 
