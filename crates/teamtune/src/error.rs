@@ -13,6 +13,13 @@ pub enum Error {
     Store(#[from] teamtune_store::StoreError),
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
+    #[error("{path}:{line}:{column}: {message}")]
+    Located {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
@@ -26,7 +33,11 @@ impl Error {
     /// True when the cause is bad input or usage (exit code 2).
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::Load(_) | Error::Engine(_) | Error::Input { .. } | Error::Usage(_) => true,
+            Error::Load(_)
+            | Error::Engine(_)
+            | Error::Input { .. }
+            | Error::Located { .. }
+            | Error::Usage(_) => true,
             Error::Store(e) => matches!(
                 e,
                 teamtune_store::StoreError::CreateDir { .. }

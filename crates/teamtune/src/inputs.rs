@@ -25,17 +25,29 @@ pub fn read_inputs_file(path: &Path) -> Result<IndexMap<String, Json>, Error> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let parsed: Result<IndexMap<String, Json>, String> =
-        if path.extension().is_some_and(|e| e == "json") {
-            serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", e.line(), e.column()))
-        } else {
-            yaml_serde::from_str(&text).map_err(|e| match e.location() {
-                Some(l) => format!("{}:{}: {e}", l.line(), l.column()),
-                None => e.to_string(),
-            })
+    // Errors read `path:line:col: message`; the parsers' own " at line N column M" suffix
+    // is dropped so the location is said once.
+    let located = |line: usize, column: usize, text: String| {
+        let message = match text.rfind(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
         };
-    parsed.map_err(|message| Error::Input {
-        path: path.to_path_buf(),
-        message: format!("expected a map of input names to values: {message}"),
-    })
+        Error::Located {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: format!("expected a map of input names to values: {message}"),
+        }
+    };
+    if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text).map_err(|e| located(e.line(), e.column(), e.to_string()))
+    } else {
+        yaml_serde::from_str(&text).map_err(|e| match e.location() {
+            Some(l) => located(l.line(), l.column(), e.to_string()),
+            None => Error::Input {
+                path: path.to_path_buf(),
+                message: format!("expected a map of input names to values: {e}"),
+            },
+        })
+    }
 }
