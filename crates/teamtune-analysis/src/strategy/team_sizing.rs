@@ -15,7 +15,18 @@
 //! the upper bound takes the whole floor of the members' time without calls (its 5th
 //! percentile) as coordination growing with the team; the estimate is their midpoint, and
 //! both bounds are in `metadata`. Budgets that the shared calls would exceed count as failed
-//! runs. The size with the fewest predicted seconds per successful run is proposed.
+//! runs; in a consensus team a member that failed retries on what is left of its budget, so
+//! a run gets only the rounds its budget covers. The size with the fewest predicted seconds
+//! per successful run is proposed.
+//!
+//! A cut can be a joint move: when the kept members' budgets would fail runs at the smaller
+//! size (and their calls follow the work, not the budget), the suggestion raises them to the
+//! predicted 95th percentile of a member's calls at that size (over every round a consensus
+//! member may retry) plus 25%, never below the current budget, and predicts the size with
+//! those budgets; `metadata` says so (`budgets_raised`, `raised_tool_budgets`, the success
+//! rate predicted under the current budgets). Such a cut must beat the same raise at the
+//! current size, else the gain is the budget's. Growing never touches budgets (lowering
+//! them is tool_budget's job).
 //!
 //! The same replay also grows such a team (up to [`MAX_GROWN_MEMBERS`]) when its shared tool
 //! calls dominate each member's turn: each of k members makes about `calls / k` (plus its
@@ -275,6 +286,7 @@ impl Replay {
         let mut rounds = Vec::new();
         let mut turns = Vec::new();
         let mut feasible = 0usize;
+        let mut run_rounds = Vec::new();
         // A share of `calls / k` drawn at random from the run's calls spreads as sqrt(share)
         // (Poisson or multinomial), so an observed deviation from the equal share of n scales
         // by sqrt(n / k).
@@ -294,9 +306,20 @@ impl Replay {
                     (bare, share)
                 })
                 .collect();
-            if budget.is_none_or(|b| shares.iter().all(|s| s.1 <= b)) {
+            // A consensus member that failed retries on what is left of its budget, so the
+            // budget covers `b / share` of its turns: the rounds the run can still take.
+            let heaviest = shares.iter().map(|s| s.1).fold(0.0, f64::max);
+            let covered = match budget {
+                Some(b) if heaviest > b => 0,
+                Some(b) if self.consensus && heaviest > 0.0 => {
+                    ((b / heaviest).floor() as u32).clamp(1, self.rounds)
+                }
+                _ => self.rounds,
+            };
+            if covered > 0 {
                 feasible += 1;
             }
+            run_rounds.push(if covered > 0 { covered } else { self.rounds });
             let times: Vec<f64> = shares
                 .iter()
                 .map(|(b, share)| (b - saved).max(0.0) + share * self.seconds_per_call)
@@ -309,11 +332,19 @@ impl Replay {
         let p = self.member_failure_rate;
         let k32 = i32::try_from(k).unwrap_or(i32::MAX);
         let (duration, reliability) = if self.consensus {
-            let retry: f64 = (1..self.rounds)
-                .map(|r| 1.0 - (1.0 - p.powi(r as i32)).powi(k32))
-                .sum::<f64>()
-                * turn;
-            (round + retry, (1.0 - p.powi(self.rounds as i32)).powi(k32))
+            // Per run: the retry rounds its budget covers, and the chance that every member
+            // succeeds within them (a run its budget cannot start counts as failed below).
+            let retry = |rounds: u32| -> f64 {
+                (1..rounds)
+                    .map(|r| 1.0 - (1.0 - p.powi(r as i32)).powi(k32))
+                    .sum::<f64>()
+            };
+            let retries: Vec<f64> = run_rounds.iter().map(|&r| retry(r)).collect();
+            let succeed: Vec<f64> = run_rounds
+                .iter()
+                .map(|&r| (1.0 - p.powi(r as i32)).powi(k32))
+                .collect();
+            (round + mean(&retries)? * turn, mean(&succeed)?)
         } else {
             (round, (1.0 - p).powi(k32))
         };
@@ -324,6 +355,44 @@ impl Replay {
         })
     }
 }
+
+impl Replay {
+    /// The 95th percentile of one member's tool calls over a run at size `k`: its share of
+    /// the run's calls with its observed deviation scaled as a random split would
+    /// ([`Sharing::Spread`]), over every turn its budget has to cover (each round of a
+    /// consensus team, since a member that failed retries on what is left of its budget;
+    /// normal approximation of the sum of that many turns).
+    fn member_calls_p95(&self, k: usize) -> Option<f64> {
+        let n = self.runs.first()?.0.len();
+        let spread = (n as f64 / k as f64).sqrt();
+        let shares: Vec<f64> = self
+            .runs
+            .iter()
+            .enumerate()
+            .flat_map(|(r, (_, calls))| {
+                (0..k).map(move |j| {
+                    let deviation = self.pool[(r * n + j) % self.pool.len()].1;
+                    (calls / k as f64 + deviation * spread).max(0.0)
+                })
+            })
+            .collect();
+        let turns = if self.consensus { self.rounds } else { 1 };
+        if turns <= 1 {
+            return quantile(&shares, 0.95);
+        }
+        let m = mean(&shares)?;
+        let var = mean(&shares.iter().map(|s| (s - m).powi(2)).collect::<Vec<_>>())?;
+        let t = f64::from(turns);
+        Some(t * m + Z95 * (t * var).sqrt())
+    }
+}
+
+/// z of the 95th percentile of the standard normal.
+const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// Headroom of a raised per-member budget over the predicted 95th percentile of a member's
+/// calls (a joint cut-and-raise of [`concurrent_resize`]).
+const BUDGET_HEADROOM: f64 = 1.25;
 
 /// How [`Replay::predict`] gives a run's tool calls to `k` members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,23 +422,45 @@ fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> Option<Sugge
     let mid = replay.floor / 2.0;
     // The current size through the same model, so model error cancels out in the comparison.
     let now = replay.predict(n, mid, budget(n), Sharing::Equal)?;
+    // Members whose calls follow their budget would spend a raised one too.
+    let may_raise = !calls_follow_budget(ctx);
+    // A joint move: when the first k members' budgets would fail runs at size k (each one's
+    // share, over every round a consensus member may retry, exceeds it), the cut raises them
+    // to the predicted 95th percentile of a member's calls plus headroom, if that helps.
+    let raise = |k: usize| -> Option<u32> {
+        let b = budget(k)?;
+        let capped = replay.predict(k, mid, Some(b), Sharing::Equal)?;
+        let free = replay.predict(k, mid, None, Sharing::Equal)?;
+        if !may_raise || capped.success >= free.success - 1e-9 {
+            return None;
+        }
+        let need = (replay.member_calls_p95(k)? * BUDGET_HEADROOM).ceil();
+        if !need.is_finite() || need <= b || need > f64::from(u32::MAX) {
+            return None;
+        }
+        let raised = replay.predict(k, mid, Some(need), Sharing::Equal)?;
+        (raised.per_success() < capped.per_success()).then_some(need as u32)
+    };
+    let budget_at = |k: usize, raised: Option<u32>| raised.map(f64::from).or(budget(k));
     // The size is chosen under the upper bound (the A/B test guards against a cut too deep);
     // the expected gain is the midpoint's at that size.
-    let (k, _) = (2..n)
+    let (k, raised, _) = (2..n)
         .filter_map(|k| {
+            let raised = raise(k);
             Some((
                 k,
-                replay.predict(k, replay.floor, budget(k), Sharing::Equal)?,
+                raised,
+                replay.predict(k, replay.floor, budget_at(k, raised), Sharing::Equal)?,
             ))
         })
-        .min_by(|a, b| a.1.per_success().total_cmp(&b.1.per_success()))?;
-    let best = replay.predict(k, mid, budget(k), Sharing::Equal)?;
+        .min_by(|a, b| a.2.per_success().total_cmp(&b.2.per_success()))?;
+    let best = replay.predict(k, mid, budget_at(k, raised), Sharing::Equal)?;
     let gain = |coordination: f64| -> Option<f64> {
         let now = replay
             .predict(n, coordination, budget(n), Sharing::Equal)?
             .per_success();
         let then = replay
-            .predict(k, coordination, budget(k), Sharing::Equal)?
+            .predict(k, coordination, budget_at(k, raised), Sharing::Equal)?
             .per_success();
         Some((1.0 - then / now) * 100.0)
     };
@@ -377,12 +468,74 @@ fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> Option<Sugge
     if expected <= 1.0 || !expected.is_finite() {
         return None;
     }
-    let kept = members[..k].to_vec();
+    // A joint move must owe its gain to the cut: the same raise at the current size (where
+    // the budget would bind too) is the bar, else it is tool_budget's business.
+    if raised.is_some() {
+        let bar = replay
+            .predict(n, mid, budget_at(n, raise(n)), Sharing::Equal)?
+            .per_success();
+        if best.per_success() >= bar * 0.99 {
+            return None;
+        }
+    }
+    let mut kept = members[..k].to_vec();
+    let mut raised_budgets = serde_json::Map::new();
+    if let Some(need) = raised {
+        for m in &mut kept {
+            if let Some(b) = m.tool_budget.filter(|b| *b < need) {
+                raised_budgets.insert(m.id.clone(), json!({"from": b, "to": need}));
+                m.tool_budget = Some(need);
+            }
+        }
+    }
     let dropped: Vec<&str> = members[k..].iter().map(|m| m.id.as_str()).collect();
-    Some(Suggestion::new(
+    let budget_note = match raised {
+        Some(need) => {
+            let capped = replay.predict(k, mid, budget(k), Sharing::Equal)?;
+            format!(
+                " Raise the kept members' tool budgets to {need} as well: each of {k} makes a bigger share of the calls{}, so under the current budgets the replay predicts {:.0}% successful runs instead of {:.0}% ({:.1}s per successful run); {need} is the predicted 95th percentile of a member's calls plus {:.0}%.",
+                if replay.consensus {
+                    " and a member that failed retries on what is left of its budget"
+                } else {
+                    ""
+                },
+                capped.success * 100.0,
+                best.success * 100.0,
+                capped.per_success(),
+                (BUDGET_HEADROOM - 1.0) * 100.0,
+            )
+        }
+        None => String::new(),
+    };
+    let mut metadata = object([
+        ("budgets_raised", json!(raised.is_some())),
+        ("raised_tool_budgets", json!(raised_budgets)),
+    ]);
+    if let Some(need) = raised {
+        let capped = replay.predict(k, mid, budget(k), Sharing::Equal)?;
+        metadata.insert(
+            "budget_raise_reason".into(),
+            json!("shared_calls_exceed_budget_at_smaller_size"),
+        );
+        metadata.insert(
+            "predicted_member_calls_p95".into(),
+            json!(replay.member_calls_p95(k)),
+        );
+        metadata.insert("budget_headroom".into(), json!(BUDGET_HEADROOM));
+        metadata.insert("raised_tool_budget".into(), json!(need));
+        metadata.insert(
+            "predicted_success_rate_with_current_budgets".into(),
+            json!(capped.success),
+        );
+        metadata.insert(
+            "predicted_seconds_per_success_with_current_budgets".into(),
+            json!(capped.per_success()),
+        );
+    }
+    let mut suggestion = Suggestion::new(
         SuggestionType::TeamSizing,
         format!(
-            "Reduce the {formation} team from {n} to {k} members (drop {}): replaying its runs with the first {k} members, a round waits for fewer members and needs fewer retries; predicted {:.1}s per successful run against {:.1}s (coordination taken as half the floor of the members' time without tool calls, {:.1}s per turn).",
+            "Reduce the {formation} team from {n} to {k} members (drop {}): replaying its runs with the first {k} members, a round waits for fewer members and needs fewer retries; predicted {:.1}s per successful run against {:.1}s (coordination taken as half the floor of the members' time without tool calls, {:.1}s per turn).{budget_note}",
             dropped.join(", "),
             best.per_success(),
             now.per_success(),
@@ -413,7 +566,9 @@ fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> Option<Sugge
             ("model_mean_duration_now", json!(now.duration)),
             ("model_success_rate_now", json!(now.success)),
         ]),
-    ))
+    );
+    suggestion.metadata.extend(metadata);
+    Some(suggestion)
 }
 
 /// The largest team [`concurrent_grow`] proposes (the sim's and the oracle's bound too).
@@ -696,6 +851,86 @@ mod tests {
         {
             assert!(s.suggested_config["members"].as_array().unwrap().len() >= 4);
         }
+    }
+
+    fn replayed(found: &[Suggestion]) -> Option<&Suggestion> {
+        found
+            .iter()
+            .find(|s| s.metadata["estimate"] == "member_turn_replay")
+    }
+
+    #[test]
+    fn a_cut_that_outgrows_the_budget_raises_it_too() {
+        // 24 shared calls: three members make 8 each per round, and a consensus member that
+        // failed retries on what is left; a budget of 20 covers two of its three rounds.
+        let cfg = team(Formation::Consensus, 8, 20);
+        let found = suggestions(&consensus_runs(8, 3.0), &cfg);
+        let s = replayed(&found).expect("a replayed sizing");
+        assert_eq!(s.metadata["budgets_raised"], true, "{s:#?}");
+        let raised = s.metadata["raised_tool_budget"].as_u64().unwrap();
+        let kept = s.suggested_config["members"].as_array().unwrap();
+        let k = kept.len() as u64;
+        // At least every round's share, never below the current budget.
+        assert!(raised > 20 && raised >= 3 * 24 / k, "{s:#?}");
+        let p95 = s.metadata["predicted_member_calls_p95"].as_f64().unwrap();
+        assert_eq!(raised, (p95 * BUDGET_HEADROOM).ceil() as u64);
+        assert!(
+            s.metadata["predicted_success_rate_with_current_budgets"]
+                .as_f64()
+                .unwrap()
+                < s.metadata["predicted_success_rate"].as_f64().unwrap()
+        );
+        assert_eq!(
+            s.metadata["raised_tool_budgets"].as_object().unwrap().len(),
+            kept.len()
+        );
+        assert!(
+            s.description
+                .contains("Raise the kept members' tool budgets")
+        );
+        let applied = crate::strategy::apply_suggestion(&cfg, s).unwrap();
+        assert_eq!(applied.members.len(), kept.len());
+        assert!(
+            applied
+                .members
+                .iter()
+                .all(|m| m.tool_budget == Some(raised as u32))
+        );
+        assert_eq!(applied.members[0].id, "m1");
+    }
+
+    #[test]
+    fn a_budget_that_covers_the_cut_is_left_alone() {
+        let cfg = team(Formation::Consensus, 8, 100);
+        let found = suggestions(&consensus_runs(8, 3.0), &cfg);
+        let s = replayed(&found).expect("a replayed sizing");
+        assert_eq!(s.metadata["budgets_raised"], false, "{s:#?}");
+        assert!(
+            s.suggested_config["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["tool_budget"] == 100)
+        );
+    }
+
+    #[test]
+    fn a_budget_the_members_spend_anyway_is_not_raised() {
+        // Every member spends 3 calls of a budget of 3: usage follows the budget.
+        let cfg = team(Formation::Consensus, 8, 3);
+        let mut runs = consensus_runs(8, 3.0);
+        for r in &mut runs {
+            for m in &mut r.members {
+                m.tool_calls_used = 3;
+            }
+        }
+        let found = suggestions(&runs, &cfg);
+        assert!(
+            found
+                .iter()
+                .all(|s| s.metadata.get("budgets_raised") != Some(&json!(true))),
+            "{found:#?}"
+        );
     }
 
     #[test]
