@@ -93,12 +93,14 @@ fn exit_codes_stderr_and_reported_tool_calls() {
 fn ctrl_c_cancels_the_run_and_kills_member_processes() {
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("survivor");
+    let started = dir.path().join("started");
     let script = write(
         dir.path(),
         "slow.sh",
         &format!(
-            "#!/bin/sh\n(sleep 3; touch {}) &\nsleep 30\n",
-            marker.display()
+            "#!/bin/sh\n(sleep 3; touch {}) &\ntouch {}\nsleep 30\n",
+            marker.display(),
+            started.display()
         ),
     );
     let f = write(
@@ -115,7 +117,12 @@ fn ctrl_c_cancels_the_run_and_kills_member_processes() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Interrupt once the member is running (its handler is installed by then).
+    let begin = Instant::now();
+    while !started.exists() && begin.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(started.exists(), "the member started");
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
