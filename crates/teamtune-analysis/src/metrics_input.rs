@@ -3,12 +3,13 @@
 //! A file may be a JSON array of records, a single JSON object, or JSON lines (objects
 //! separated by whitespace), as Victor users write them by hand. It is read as a stream of
 //! segments of several megabytes. Each segment is cut at record starts and its parts are parsed
-//! on all cores at once ([`segment`]); in each part ([`chunk_parser`]) a flat record (the
-//! common shape) is read in one pass from the bytes ([`fast_record`]), and any other record is
-//! delimited ([`record_boundary`]) and deserialized by serde_json straight into a [`RunSample`]
-//! ([`record_seed`]), which also words every error. A million-record file never exists as a tree of JSON values (nor whole in
-//! memory), records of other teams are dropped as they are read, and records, record indexes
-//! and the first error come out in file order, as if one thread had read everything.
+//! on all cores at once (`segment`); in each part (`chunk_parser`) a flat record (the common
+//! shape) is read in one pass from the bytes (`fast_record`), and any other record is delimited
+//! (`record_boundary`) and deserialized by serde_json straight into a [`RunSample`]
+//! (`record_seed`), which also words every error. A million-record file never exists as a tree
+//! of JSON values (nor whole in memory), records of other teams are dropped as they are read,
+//! and records, record indexes and the first error come out in file order, as if one thread had
+//! read everything.
 //!
 //! Missing fields take Victor's defaults (`success` true, `formation` "sequential",
 //! `member_count` 1, `duration_seconds` 0, `total_tool_calls` 0); unknown keys are ignored;

@@ -8,7 +8,7 @@
 //!
 //! Modules: [`scenario`] (loading and checks), [`tuning`] (the user's loop), [`grid`] (the
 //! oracle's search space), [`oracle`] (the exhaustive search), [`objective`] (scoring in
-//! virtual time on several threads), [`measure`] (one scenario end to end), [`report`]
+//! virtual time on several threads), [`measure`](mod@measure) (one scenario end to end), [`report`]
 //! (JSON and table).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
