@@ -10,6 +10,12 @@ use std::sync::Arc;
 
 use teamtune_model::{TeamRunRecord, Variant};
 
+/// Victor's defaults for a record's missing fields (its `PerformanceAnalyzer` reads
+/// `formation` as "sequential", `member_count` as 1 and `success` as true when absent).
+pub const DEFAULT_FORMATION: &str = "sequential";
+pub const DEFAULT_MEMBER_COUNT: u32 = 1;
+pub const DEFAULT_SUCCESS: bool = true;
+
 /// One team run as the analysis sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSample {
@@ -75,9 +81,9 @@ impl RunSample {
     pub fn new(team_id: &str) -> RunSample {
         RunSample {
             team_id: Arc::from(team_id),
-            formation: Arc::from("sequential"),
-            member_count: 1,
-            success: true,
+            formation: Arc::from(DEFAULT_FORMATION),
+            member_count: DEFAULT_MEMBER_COUNT,
+            success: DEFAULT_SUCCESS,
             duration_seconds: 0.0,
             total_tool_calls: 0,
             consensus_rounds: None,

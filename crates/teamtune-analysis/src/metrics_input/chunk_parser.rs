@@ -311,7 +311,10 @@ impl Run<'_, '_> {
         let interner = &mut self.interner;
         RunSample {
             team_id: interner.intern(flat.team_id),
-            formation: interner.intern(flat.formation.unwrap_or("sequential")),
+            formation: interner.intern(
+                flat.formation
+                    .unwrap_or(crate::run_sample::DEFAULT_FORMATION),
+            ),
             member_count: flat.member_count,
             success: flat.success,
             duration_seconds: flat.duration_seconds,

@@ -167,8 +167,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         let mut team_id: Option<Arc<str>> = None;
         let mut formation: Option<Arc<str>> = None;
         let mut sample = Draft {
-            member_count: 1,
-            success: true,
+            member_count: crate::run_sample::DEFAULT_MEMBER_COUNT,
+            success: crate::run_sample::DEFAULT_SUCCESS,
             duration_seconds: 0.0,
             total_tool_calls: 0,
             consensus_rounds: None,
@@ -227,7 +227,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         field.top = None;
         Ok(RunSample {
             team_id,
-            formation: formation.unwrap_or_else(|| interner.intern("sequential")),
+            formation: formation
+                .unwrap_or_else(|| interner.intern(crate::run_sample::DEFAULT_FORMATION)),
             member_count: sample.member_count,
             success: sample.success,
             duration_seconds: sample.duration_seconds,
