@@ -26,7 +26,9 @@ pub use error::{LoadError, Problem};
 pub use formation::Formation;
 pub use hash::stable_hash;
 pub use load::{load_file, load_str};
-pub use record::{MemberMetrics, TeamRunRecord, Variant, WorkflowRunRecord};
+pub use record::{
+    MemberMetrics, StopCause, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
+};
 pub use sim::{SimOverrides, SimParams, ThinkTime};
 pub use team_config::{MemberConfig, TeamConfig};
 pub use template::normalize_template;

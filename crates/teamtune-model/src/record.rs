@@ -21,6 +21,83 @@ impl Variant {
     }
 }
 
+/// Why a member's turn (or a member, or a team run) stopped. The engine sets it; the analysis
+/// reads it instead of recovering the cause from error texts.
+///
+/// The engine cannot tell a hung member from a slow one: both end as [`StopCause::Timeout`]
+/// when a timeout cuts them off. `hang_killed` is kept for importers whose source knows the
+/// difference (a trace that marks a stall); the twin tells them apart from turn durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopCause {
+    /// The work was finished.
+    Done,
+    /// The member needed more tool calls than its (or the team's) budget allowed.
+    BudgetExhausted,
+    /// A member or team `timeout_seconds` cut the work off.
+    Timeout,
+    /// The member reported a failure (an error reply, a non-zero exit, a failed turn).
+    Error,
+    /// Killed while making no progress (only from importers that can tell).
+    HangKilled,
+}
+
+impl StopCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopCause::Done => "done",
+            StopCause::BudgetExhausted => "budget_exhausted",
+            StopCause::Timeout => "timeout",
+            StopCause::Error => "error",
+            StopCause::HangKilled => "hang_killed",
+        }
+    }
+
+    /// The cause as the error text Victor-shaped records carry (`error_message`).
+    pub fn message(self) -> &'static str {
+        match self {
+            StopCause::Done => "done",
+            StopCause::BudgetExhausted => "tool budget exhausted",
+            StopCause::Timeout => "timeout",
+            StopCause::Error => "error",
+            StopCause::HangKilled => "killed while hanging",
+        }
+    }
+}
+
+/// Which turn of a member: hierarchical managers plan and synthesise (the formation's
+/// coordination); every other turn, including each consensus round, is work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnKind {
+    #[default]
+    Work,
+    Plan,
+    Synthesis,
+}
+
+/// One turn of a member, as measured from outside the member: what the twin is fitted from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnRecord {
+    #[serde(default)]
+    pub kind: TurnKind,
+    /// The whole turn, seconds.
+    pub seconds: f64,
+    /// Time not spent in tool calls: model time, thinking, coordination.
+    pub think_seconds: f64,
+    /// Each tool call's latency, when the member reports it (sim and openai members do; a
+    /// command member may, with `tool_call_seconds` in its output).
+    #[serde(default)]
+    pub tool_call_seconds: Vec<f64>,
+    /// Tool calls made in the turn.
+    pub tool_calls: u64,
+    #[serde(default)]
+    pub tokens_in: Option<u64>,
+    #[serde(default)]
+    pub tokens_out: Option<u64>,
+    pub stop_cause: StopCause,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberMetrics {
     pub member_id: String,
@@ -32,6 +109,12 @@ pub struct MemberMetrics {
     pub error_message: Option<String>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
+    /// Why the member stopped (its last turn's cause); absent in Victor's records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_cause: Option<StopCause>,
+    /// Every turn the member took, in order; empty in Victor's records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<TurnRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +140,9 @@ pub struct TeamRunRecord {
     pub timeout_seconds: Option<f64>,
     /// Why the team failed: "timeout", "tool budget exhausted", or a member's error.
     pub error: Option<String>,
+    /// Why the team failed, typed (`None` for a successful run and in Victor's records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_cause: Option<StopCause>,
 }
 
 /// One walk of a workflow graph: what `teamtune run --json` prints per run and what the store

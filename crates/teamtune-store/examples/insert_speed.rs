@@ -25,6 +25,8 @@ fn team_run(i: usize, members: usize) -> TeamRunRecord {
                 error_message: None,
                 start_time: Some("2025-06-01T12:00:00.000Z".into()),
                 end_time: Some("2025-06-01T12:00:09.250Z".into()),
+                stop_cause: None,
+                turns: Vec::new(),
             };
             (id, metrics)
         })
@@ -49,6 +51,7 @@ fn team_run(i: usize, members: usize) -> TeamRunRecord {
         tool_budget: Some(20),
         timeout_seconds: Some(300.0),
         error: None,
+        stop_cause: None,
     }
 }
 

@@ -5,8 +5,9 @@
 //! calls count against the member's and the team's budgets.
 
 use serde_json::{Value as Json, json};
+use teamtune_model::StopCause;
 
-use super::{BUDGET_EXHAUSTED, TurnInput, TurnOutcome, process};
+use super::{TurnInput, TurnOutcome, process};
 use crate::expr;
 
 pub(crate) async fn turn(argv: &[String], input: &TurnInput<'_>) -> TurnOutcome {
@@ -14,7 +15,9 @@ pub(crate) async fn turn(argv: &[String], input: &TurnInput<'_>) -> TurnOutcome 
         argv.iter().map(|a| expr::render(a, input.state)).collect();
     let argv = match argv {
         Ok(a) => a,
-        Err(e) => return TurnOutcome::failed(format!("command argument: {e}"), 0),
+        Err(e) => {
+            return TurnOutcome::failed(StopCause::Error, format!("command argument: {e}"), 0);
+        }
     };
     let m = input.member;
     let stdin = json!({
@@ -29,7 +32,7 @@ pub(crate) async fn turn(argv: &[String], input: &TurnInput<'_>) -> TurnOutcome 
     });
     let out = match process::run(&argv, stdin.to_string().as_bytes()).await {
         Ok(o) => o,
-        Err(e) => return TurnOutcome::failed(e, 0),
+        Err(e) => return TurnOutcome::failed(StopCause::Error, e, 0),
     };
     if !out.success {
         let code = out
@@ -41,15 +44,16 @@ pub(crate) async fn turn(argv: &[String], input: &TurnInput<'_>) -> TurnOutcome 
         } else {
             format!("exited with {code}: {tail}")
         };
-        return TurnOutcome::failed(reason, 0);
+        return TurnOutcome::failed(StopCause::Error, reason, 0);
     }
     let parsed = parse_stdout(&out.stdout);
     let calls = parsed.tool_calls;
     if input.member_left.is_some_and(|left| calls > left) || input.pool.take(calls) < calls {
         return TurnOutcome {
-            success: false,
-            error: Some(BUDGET_EXHAUSTED.to_string()),
-            ..parsed
+            output: parsed.output,
+            tools_used: parsed.tools_used,
+            tool_call_seconds: parsed.tool_call_seconds,
+            ..TurnOutcome::stopped(StopCause::BudgetExhausted, calls)
         };
     }
     parsed
@@ -71,23 +75,30 @@ fn parse_stdout(bytes: &[u8]) -> TurnOutcome {
                     .collect()
             })
             .unwrap_or_default();
+        // Optional per-call latencies (seconds) let the twin separate tool time from
+        // model time; anything that is not a list of finite, non-negative numbers is ignored.
+        let tool_call_seconds = obj
+            .get("tool_call_seconds")
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_f64)
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .collect()
+            })
+            .unwrap_or_default();
         return TurnOutcome {
-            success: true,
-            output: obj.remove("output").unwrap_or(Json::Null),
-            tool_calls,
-            tools_used,
-            error: None,
+            tool_call_seconds,
+            ..TurnOutcome::done(
+                obj.remove("output").unwrap_or(Json::Null),
+                tool_calls,
+                tools_used,
+            )
         };
     }
     let output =
         serde_json::from_str::<Json>(trimmed).unwrap_or_else(|_| Json::String(trimmed.to_string()));
-    TurnOutcome {
-        success: true,
-        output,
-        tool_calls: 0,
-        tools_used: Vec::new(),
-        error: None,
-    }
+    TurnOutcome::done(output, 0, Vec::new())
 }
 
 #[cfg(test)]

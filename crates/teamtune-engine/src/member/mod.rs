@@ -12,20 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value as Json;
-use teamtune_model::{MemberRunner, MemberSpec, Workflow};
+use teamtune_model::{MemberRunner, MemberSpec, StopCause, Workflow};
 
 use crate::state::State;
 
-pub(crate) const TIMEOUT: &str = "timeout";
-pub(crate) const BUDGET_EXHAUSTED: &str = "tool budget exhausted";
-
-/// Which turn of a member this is (hierarchical managers plan and synthesise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TurnKind {
-    Work,
-    Plan,
-    Synthesis,
-}
+pub(crate) use teamtune_model::TurnKind;
 
 pub(crate) struct TurnInput<'a> {
     pub workflow: &'a Workflow,
@@ -44,24 +35,57 @@ pub(crate) struct TurnInput<'a> {
     pub http: &'a crate::run::HttpClient,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct TurnOutcome {
     pub success: bool,
     pub output: Json,
     pub tool_calls: u64,
     pub tools_used: Vec<String>,
     pub error: Option<String>,
+    /// Why the turn stopped; `Done` exactly when `success`.
+    pub cause: Option<StopCause>,
+    /// Each tool call's latency in seconds, when the member knows it.
+    pub tool_call_seconds: Vec<f64>,
+    pub tokens_in: Option<u64>,
+    pub tokens_out: Option<u64>,
 }
 
 impl TurnOutcome {
-    pub fn failed(reason: impl Into<String>, tool_calls: u64) -> Self {
+    /// A finished turn.
+    pub fn done(output: Json, tool_calls: u64, tools_used: Vec<String>) -> Self {
+        TurnOutcome {
+            success: true,
+            output,
+            tool_calls,
+            tools_used,
+            cause: Some(StopCause::Done),
+            ..TurnOutcome::default()
+        }
+    }
+
+    /// A failed turn: `reason` is the text for the record's `error_message`.
+    pub fn failed(cause: StopCause, reason: impl Into<String>, tool_calls: u64) -> Self {
         TurnOutcome {
             success: false,
             output: Json::Null,
             tool_calls,
-            tools_used: Vec::new(),
             error: Some(reason.into()),
+            cause: Some(cause),
+            ..TurnOutcome::default()
         }
+    }
+
+    /// A turn stopped for `cause`, with the cause's own text as the reason.
+    pub fn stopped(cause: StopCause, tool_calls: u64) -> Self {
+        TurnOutcome::failed(cause, cause.message(), tool_calls)
+    }
+
+    pub fn cause(&self) -> StopCause {
+        self.cause.unwrap_or(if self.success {
+            StopCause::Done
+        } else {
+            StopCause::Error
+        })
     }
 }
 
@@ -115,7 +139,7 @@ pub(crate) async fn run_turn(input: TurnInput<'_>) -> TurnOutcome {
     match timeout {
         Some(t) => tokio::time::timeout(Duration::from_secs_f64(t), fut)
             .await
-            .unwrap_or_else(|_| TurnOutcome::failed(TIMEOUT, 0)),
+            .unwrap_or_else(|_| TurnOutcome::stopped(StopCause::Timeout, 0)),
         None => fut.await,
     }
 }

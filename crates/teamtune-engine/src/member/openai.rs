@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde_json::{Value as Json, json};
 use teamtune_model::{OpenAiProvider, ToolDef};
 
-use super::{BUDGET_EXHAUSTED, TurnInput, TurnOutcome, process};
+use teamtune_model::StopCause;
+
+use super::{TurnInput, TurnOutcome, process};
 use crate::expr;
 
 const DEFAULT_RETRIES: u32 = 3;
@@ -23,7 +25,7 @@ const TOOL_OUTPUT_LIMIT: usize = 16 * 1024;
 pub(crate) async fn turn(cfg: &OpenAiProvider, input: &TurnInput<'_>) -> TurnOutcome {
     match converse(cfg, input).await {
         Ok(o) => o,
-        Err((reason, calls)) => TurnOutcome::failed(reason, calls),
+        Err((reason, calls)) => TurnOutcome::failed(StopCause::Error, reason, calls),
     }
 }
 
@@ -77,6 +79,8 @@ async fn converse(
     let url = format!("{}/chat/completions", cfg.base_url.trim_end_matches('/'));
     let mut calls: u64 = 0;
     let mut used: Vec<String> = Vec::new();
+    let mut latencies: Vec<f64> = Vec::new();
+    let (mut tokens_in, mut tokens_out) = (None::<u64>, None::<u64>);
     let mut rounds = 0;
     loop {
         rounds += 1;
@@ -102,6 +106,17 @@ async fn converse(
         let reply = post(input.http.get(), &url, api_key.as_deref(), &body, cfg)
             .await
             .map_err(|e| (e, calls))?;
+        let usage = |key: &str| {
+            reply
+                .pointer(&format!("/usage/{key}"))
+                .and_then(Json::as_u64)
+        };
+        if let Some(n) = usage("prompt_tokens") {
+            tokens_in = Some(tokens_in.unwrap_or(0).saturating_add(n));
+        }
+        if let Some(n) = usage("completion_tokens") {
+            tokens_out = Some(tokens_out.unwrap_or(0).saturating_add(n));
+        }
         let message = reply
             .pointer("/choices/0/message")
             .cloned()
@@ -135,11 +150,10 @@ async fn converse(
             used.sort();
             used.dedup();
             return Ok(TurnOutcome {
-                success: true,
-                output,
-                tool_calls: calls,
-                tools_used: used,
-                error: None,
+                tool_call_seconds: latencies,
+                tokens_in,
+                tokens_out,
+                ..TurnOutcome::done(output, calls, used)
             });
         }
         messages.push(message.clone());
@@ -163,14 +177,21 @@ async fn converse(
                 .and_then(Json::as_str)
                 .unwrap_or("{}");
             if input.member_left.is_some_and(|left| calls >= left) || input.pool.take(1) == 0 {
-                return Err((BUDGET_EXHAUSTED.to_string(), calls));
+                return Ok(TurnOutcome {
+                    tool_call_seconds: latencies,
+                    tokens_in,
+                    tokens_out,
+                    ..TurnOutcome::stopped(StopCause::BudgetExhausted, calls)
+                });
             }
             calls += 1;
             used.push(name.to_string());
+            let started = tokio::time::Instant::now();
             let result = match defs.iter().find(|(n, _)| *n == name) {
                 None => format!("error: unknown tool `{name}`"),
                 Some((_, def)) => run_tool(def, args_text).await,
             };
+            latencies.push(started.elapsed().as_secs_f64());
             messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
         }
     }

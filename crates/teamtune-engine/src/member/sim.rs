@@ -13,9 +13,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Poisson};
 use serde_json::json;
-use teamtune_model::{SimParams, ThinkTime};
+use teamtune_model::{SimParams, StopCause, ThinkTime};
 
-use super::{BUDGET_EXHAUSTED, TurnInput, TurnKind, TurnOutcome, allowed_calls};
+use super::{TurnInput, TurnKind, TurnOutcome, allowed_calls};
 
 /// z of the 95th percentile of the standard normal.
 const Z95: f64 = 1.644_853_626_951_472_2;
@@ -83,25 +83,34 @@ pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
         std::future::pending::<()>().await;
     }
     tokio::time::sleep(Duration::from_secs_f64(duration.max(0.0))).await;
+    let latencies = vec![p.call_latency_s; usize::try_from(calls).unwrap_or(0)];
     if exhausted {
-        return TurnOutcome::failed(BUDGET_EXHAUSTED, calls);
+        return TurnOutcome {
+            tool_call_seconds: latencies,
+            ..TurnOutcome::stopped(StopCause::BudgetExhausted, calls)
+        };
     }
     if plan.fail {
-        return TurnOutcome::failed("simulated failure", calls);
+        return TurnOutcome {
+            tool_call_seconds: latencies,
+            ..TurnOutcome::failed(StopCause::Error, "simulated failure", calls)
+        };
     }
     let m = input.member;
-    TurnOutcome {
-        success: true,
-        output: json!({
+    let done = TurnOutcome::done(
+        json!({
             "member_id": m.id,
             "role": m.role,
             "simulated": true,
             "result": format!("{} finished: {}", m.role, truncate(&input.goal, 80)),
             "tool_calls": calls,
         }),
-        tool_calls: calls,
-        tools_used: m.tools.iter().take(calls as usize).cloned().collect(),
-        error: None,
+        calls,
+        m.tools.iter().take(calls as usize).cloned().collect(),
+    );
+    TurnOutcome {
+        tool_call_seconds: latencies,
+        ..done
     }
 }
 

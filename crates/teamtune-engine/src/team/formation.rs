@@ -7,9 +7,9 @@ mod parallel;
 mod pipeline;
 mod sequential;
 
-use teamtune_model::Formation;
+use teamtune_model::{Formation, StopCause};
 
-use super::{FormationOutcome, TeamRun};
+use super::{Failure, FormationOutcome, TeamRun};
 
 pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
     match team.team.formation {
@@ -21,18 +21,19 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
     }
 }
 
-/// The first failure reason among outcomes, naming the member.
+/// The first failure among outcomes: its cause, and its reason naming the member (a timeout
+/// or an exhausted budget is named by its cause alone, as Victor's records do).
 fn first_error<'a>(
     ids: impl Iterator<Item = &'a str>,
     outcomes: &[crate::member::TurnOutcome],
-) -> Option<String> {
+) -> Option<Failure> {
     ids.zip(outcomes).find(|(_, o)| !o.success).map(|(id, o)| {
-        let reason = o.error.as_deref().unwrap_or("failed");
-        if reason == crate::member::TIMEOUT || reason == crate::member::BUDGET_EXHAUSTED {
-            reason.to_string()
-        } else {
-            format!("member {id}: {reason}")
-        }
+        let cause = o.cause();
+        let message = match cause {
+            StopCause::Timeout | StopCause::BudgetExhausted => cause.message().to_string(),
+            _ => format!("member {id}: {}", o.error.as_deref().unwrap_or("failed")),
+        };
+        Failure { cause, message }
     })
 }
 

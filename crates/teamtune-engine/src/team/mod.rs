@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use teamtune_model::{MemberMetrics, TeamNode, TeamRunRecord, Workflow};
+use teamtune_model::{MemberMetrics, StopCause, TeamNode, TeamRunRecord, TurnRecord, Workflow};
 use tokio::time::Instant;
 
 use crate::event::{Event, EventSink};
 use crate::expr;
-use crate::member::{self, TIMEOUT, TeamPool, TurnInput, TurnKind, TurnOutcome};
+use crate::member::{self, TeamPool, TurnInput, TurnKind, TurnOutcome};
 use crate::run::{Clock, HttpClient};
 use crate::seed::{derive, hash_str};
 use crate::state::State;
@@ -30,22 +30,31 @@ pub(crate) struct TeamResult {
 pub(crate) struct FormationOutcome {
     pub success: bool,
     pub output: Json,
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     pub consensus: Option<(bool, u32)>,
+}
+
+/// Why a team failed: the typed cause and the text for the record's `error`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Failure {
+    pub cause: StopCause,
+    pub message: String,
 }
 
 #[derive(Default)]
 struct MemberTally {
-    in_flight_since: Option<Instant>,
+    in_flight_since: Option<(Instant, TurnKind)>,
     first_start: Option<Instant>,
     last_end: Option<Instant>,
     busy: f64,
     calls: u64,
     tools: BTreeSet<String>,
-    turns: u64,
+    turn_count: u64,
+    turns: Vec<TurnRecord>,
     ran: bool,
     failed: bool,
     error: Option<String>,
+    cause: Option<StopCause>,
 }
 
 /// Everything a formation needs to run turns.
@@ -97,12 +106,12 @@ impl<'a> TeamRun<'a> {
         let m = &self.team.members[i];
         let start = Instant::now();
         let (turn_no, member_left) = self.with_tally(i, |t| {
-            t.in_flight_since = Some(start);
+            t.in_flight_since = Some((start, kind));
             t.first_start.get_or_insert(start);
             t.ran = true;
-            t.turns += 1;
+            t.turn_count += 1;
             (
-                t.turns,
+                t.turn_count,
                 m.tool_budget.map(|b| u64::from(b).saturating_sub(t.calls)),
             )
         });
@@ -112,7 +121,7 @@ impl<'a> TeamRun<'a> {
             &m.goal
         };
         let outcome = match expr::render(goal_src, self.state) {
-            Err(e) => TurnOutcome::failed(format!("goal template: {e}"), 0),
+            Err(e) => TurnOutcome::failed(StopCause::Error, format!("goal template: {e}"), 0),
             Ok(goal) => {
                 let input = TurnInput {
                     workflow: self.workflow,
@@ -133,12 +142,25 @@ impl<'a> TeamRun<'a> {
         };
         let end = Instant::now();
         let busy = (end - start).as_secs_f64();
+        let tool_seconds: f64 = outcome.tool_call_seconds.iter().sum();
+        let record = TurnRecord {
+            kind,
+            seconds: busy,
+            think_seconds: (busy - tool_seconds).max(0.0),
+            tool_call_seconds: outcome.tool_call_seconds.clone(),
+            tool_calls: outcome.tool_calls,
+            tokens_in: outcome.tokens_in,
+            tokens_out: outcome.tokens_out,
+            stop_cause: outcome.cause(),
+        };
         self.with_tally(i, |t| {
             t.in_flight_since = None;
             t.last_end = Some(end);
             t.busy += busy;
             t.calls += outcome.tool_calls;
             t.tools.extend(outcome.tools_used.iter().cloned());
+            t.cause = Some(record.stop_cause);
+            t.turns.push(record);
             if outcome.success {
                 // A consensus member that failed a round and succeeded on retry succeeded.
                 t.failed = false;
@@ -173,7 +195,10 @@ impl<'a> TeamRun<'a> {
                 Err(_) => FormationOutcome {
                     success: false,
                     output: Json::Null,
-                    error: Some(TIMEOUT.to_string()),
+                    error: Some(Failure {
+                        cause: StopCause::Timeout,
+                        message: StopCause::Timeout.message().to_string(),
+                    }),
                     consensus: None,
                 },
             },
@@ -189,11 +214,24 @@ impl<'a> TeamRun<'a> {
             if !t.ran {
                 continue;
             }
-            if let Some(since) = t.in_flight_since.take() {
-                t.busy += (end - since).as_secs_f64();
+            if let Some((since, kind)) = t.in_flight_since.take() {
+                // Cut off by the team timeout: nothing of the turn's own telemetry came back.
+                let seconds = (end - since).as_secs_f64();
+                t.busy += seconds;
                 t.last_end = Some(end);
                 t.failed = true;
-                t.error = Some(TIMEOUT.to_string());
+                t.error = Some(StopCause::Timeout.message().to_string());
+                t.cause = Some(StopCause::Timeout);
+                t.turns.push(TurnRecord {
+                    kind,
+                    seconds,
+                    think_seconds: seconds,
+                    tool_call_seconds: Vec::new(),
+                    tool_calls: 0,
+                    tokens_in: None,
+                    tokens_out: None,
+                    stop_cause: StopCause::Timeout,
+                });
             }
             total_calls += t.calls;
             unique.extend(t.tools.iter().cloned());
@@ -209,6 +247,8 @@ impl<'a> TeamRun<'a> {
                     error_message: t.error,
                     start_time: t.first_start.map(|s| clock.timestamp(s)),
                     end_time: t.last_end.map(|e| clock.timestamp(e)),
+                    stop_cause: t.cause,
+                    turns: t.turns,
                 },
             );
         }
@@ -239,7 +279,13 @@ impl<'a> TeamRun<'a> {
             variant: None,
             tool_budget: team.members.iter().filter_map(|m| m.tool_budget).max(),
             timeout_seconds: team.timeout_seconds,
-            error: if outcome.success { None } else { outcome.error },
+            stop_cause: (!outcome.success)
+                .then(|| outcome.error.as_ref().map_or(StopCause::Error, |f| f.cause)),
+            error: if outcome.success {
+                None
+            } else {
+                outcome.error.map(|f| f.message)
+            },
         };
         TeamResult {
             record,

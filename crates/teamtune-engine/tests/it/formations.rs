@@ -96,3 +96,50 @@ fn consensus_retries_failed_members_up_to_max_iterations() {
     assert_eq!(t.consensus_achieved, Some(true));
     assert!(t.consensus_rounds.unwrap() >= 1);
 }
+
+#[test]
+fn every_turn_is_recorded_with_its_telemetry_and_typed_cause() {
+    use teamtune_model::{StopCause, TurnKind};
+    let t = team(
+        "hierarchical",
+        "[{id: lead, is_manager: true}, {id: w1, sim: {work_calls: 6, call_latency_s: 2}}, {id: w2, tool_budget: 1, sim: {work_calls: 40}}]",
+        "",
+    );
+    assert!(!t.success);
+    assert_eq!(t.stop_cause, Some(StopCause::BudgetExhausted));
+    let lead = &t.member_metrics["lead"];
+    assert_eq!(
+        lead.turns.iter().map(|r| r.kind).collect::<Vec<_>>(),
+        [TurnKind::Plan],
+        "the manager plans; no synthesis after a failed worker"
+    );
+    let w1 = &t.member_metrics["w1"];
+    assert_eq!(w1.stop_cause, Some(StopCause::Done));
+    let turn = &w1.turns[0];
+    assert_eq!(turn.tool_call_seconds.len() as u64, turn.tool_calls);
+    assert!(
+        turn.tool_call_seconds
+            .iter()
+            .all(|s| (s - 2.0).abs() < 1e-9)
+    );
+    assert!((turn.think_seconds + 2.0 * turn.tool_calls as f64 - turn.seconds).abs() < 1e-6);
+    let w2 = &t.member_metrics["w2"];
+    assert_eq!(w2.stop_cause, Some(StopCause::BudgetExhausted));
+    assert_eq!(w2.turns[0].stop_cause, StopCause::BudgetExhausted);
+    assert_eq!(w2.error_message.as_deref(), Some("tool budget exhausted"));
+}
+
+#[test]
+fn a_turn_cut_off_by_the_team_timeout_is_recorded_as_a_timeout() {
+    use teamtune_model::StopCause;
+    let t = team(
+        "parallel",
+        "[{id: a}, {id: b, sim: {hang_rate: 1.0}}]",
+        "timeout_seconds: 25",
+    );
+    assert_eq!(t.stop_cause, Some(StopCause::Timeout));
+    let b = &t.member_metrics["b"];
+    assert_eq!(b.stop_cause, Some(StopCause::Timeout));
+    assert!((b.turns[0].seconds - 25.0).abs() < 1e-6);
+    assert_eq!(t.member_metrics["a"].stop_cause, Some(StopCause::Done));
+}

@@ -23,6 +23,8 @@ pub fn team_run(team_id: &str, members: usize, i: usize) -> TeamRunRecord {
                     .then(|| "tool budget exhausted".to_string()),
                 start_time: Some("2025-01-01T00:00:00Z".into()),
                 end_time: Some("2025-01-01T00:00:05Z".into()),
+                stop_cause: None,
+                turns: Vec::new(),
             };
             (id, metrics)
         })
@@ -47,6 +49,7 @@ pub fn team_run(team_id: &str, members: usize, i: usize) -> TeamRunRecord {
         tool_budget: Some(20),
         timeout_seconds: Some(300.0),
         error: None,
+        stop_cause: None,
     }
 }
 

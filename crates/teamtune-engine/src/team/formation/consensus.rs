@@ -7,8 +7,10 @@
 use futures_util::future::join_all;
 use serde_json::Value as Json;
 
+use teamtune_model::StopCause;
+
 use crate::member::TurnKind;
-use crate::team::{FormationOutcome, TeamRun};
+use crate::team::{Failure, FormationOutcome, TeamRun};
 
 pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
     let members = &team.team.members;
@@ -31,10 +33,9 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
             if o.success {
                 answers[i] = Some(o.output);
             } else {
-                last_error = Some(format!(
-                    "member {}: {}",
-                    members[i].id,
-                    o.error.unwrap_or_default()
+                last_error = Some((
+                    o.cause(),
+                    format!("member {}: {}", members[i].id, o.error.unwrap_or_default()),
                 ));
             }
         }
@@ -47,7 +48,7 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
                     consensus: Some((true, round)),
                 };
             }
-            last_error = Some("members disagree".to_string());
+            last_error = Some((StopCause::Error, "members disagree".to_string()));
             disputed = Some(gathered(team, &answers));
             answers.iter_mut().for_each(|a| *a = None);
         }
@@ -55,10 +56,13 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
     FormationOutcome {
         success: false,
         output: Json::Null,
-        error: Some(format!(
-            "no consensus after {max_rounds} rounds ({})",
-            last_error.unwrap_or_default()
-        )),
+        error: Some(Failure {
+            cause: last_error.as_ref().map_or(StopCause::Error, |e| e.0),
+            message: format!(
+                "no consensus after {max_rounds} rounds ({})",
+                last_error.map(|e| e.1).unwrap_or_default()
+            ),
+        }),
         consensus: Some((false, max_rounds)),
     }
 }
