@@ -6,9 +6,7 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use teamtune::store::{MetricsStore, RunQuery};
-use teamtune::{ApplyMode, ApplyOptions, Autotuner, BatchOptions, Quiet, run_batch};
-use teamtune_engine::{Engine, HitlPolicy};
+use teamtune::{ApplyMode, ApplyOptions, Autotuner, BatchOptions, HitlPolicy, Quiet};
 use teamtune_model::{TeamConfig, Workflow, load_file};
 
 use crate::error::BenchError;
@@ -20,7 +18,7 @@ pub struct TuningStep {
     pub suggestion: String,
     #[serde(rename = "type")]
     pub kind: String,
-    pub validation_status: String,
+    pub validation_status: teamtune::AbStatus,
     pub improvement_percentage: Option<f64>,
     pub kept: bool,
 }
@@ -55,23 +53,14 @@ pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, Benc
     let team_id = scenario.team.id.clone();
 
     // The baseline history a user would have recorded with `teamtune run`.
-    let file = load_file(&copy).map_err(|e| BenchError::Work(e.to_string()))?;
-    let engine = Engine::new(&file, Some(&scenario.workflow.name))?;
+    let runnable = tuner.prepare(&copy, Some(&scenario.workflow.name))?;
     let batch = BatchOptions {
         runs: plan.history_runs,
         seed: plan.seed,
         hitl: HitlPolicy::Approve,
         ..Default::default()
     };
-    let mut history = Vec::with_capacity(plan.history_runs as usize);
-    run_batch(&engine, &batch, |r| -> Result<(), BenchError> {
-        history.push(r);
-        Ok(())
-    })?;
-    tuner
-        .open_store()?
-        .record_runs(&history)
-        .map_err(|e| BenchError::Work(e.to_string()))?;
+    tuner.run(&runnable, &batch, true, |_| {})?;
 
     let mut opts = ApplyOptions::new(team_id.clone(), copy.clone(), ApplyMode::Auto);
     opts.ab_test = true;
@@ -84,17 +73,13 @@ pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, Benc
         .map(|r| TuningStep {
             suggestion: r.optimization.description.clone(),
             kind: r.optimization.kind.as_str().to_string(),
-            validation_status: r.validation_status.clone(),
+            validation_status: r.validation_status,
             improvement_percentage: r.improvement_percentage,
             kept: r.success && r.history_id.is_some(),
         })
         .collect();
     // Every team run tuning caused is in the store: the history and both A/B sides.
-    let trial_runs = tuner
-        .open_store()?
-        .team_runs(&team_id, &RunQuery::new())
-        .map_err(|e| BenchError::Work(e.to_string()))?
-        .len() as u64;
+    let trial_runs = tuner.team_run_count(&team_id)?;
 
     let edited = load_file(&copy)
         .map_err(|e| BenchError::Work(format!("the tuned file does not load: {e}")))?;

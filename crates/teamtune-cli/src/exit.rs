@@ -56,8 +56,8 @@ impl From<teamtune::Error> for CliError {
     }
 }
 
-impl From<teamtune::store::StoreError> for CliError {
-    fn from(e: teamtune::store::StoreError) -> Self {
+impl From<teamtune::StoreError> for CliError {
+    fn from(e: teamtune::StoreError) -> Self {
         teamtune::Error::from(e).into()
     }
 }

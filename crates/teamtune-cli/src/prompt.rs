@@ -3,8 +3,8 @@
 
 use dialoguer::console::Term;
 use dialoguer::{Confirm, Input, Select};
-use teamtune::engine::{HitlAnswer, HitlRequest, HitlResponder};
-use teamtune::model::HitlType;
+use teamtune::HitlType;
+use teamtune::{HitlAnswer, HitlRequest, HitlResponder};
 
 pub struct TerminalResponder;
 

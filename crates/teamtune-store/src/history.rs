@@ -48,58 +48,59 @@ impl FromStr for HistoryKind {
     }
 }
 
-/// Where a change stands. The store keeps any status text; the named variants are the ones
-/// teamtune itself writes, and `Other` keeps unknown ones (from a newer teamtune) readable.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
+/// Where a change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HistoryStatus {
     /// Recorded, file not yet written or A/B/auto-rollback verdict still open.
     Pending,
     /// The change is in effect.
     Kept,
+    /// The change is in effect and the auto-rollback check found no regression.
+    Verified,
     /// The change was undone (by `rollback` or auto-rollback).
     RolledBack,
     /// The change was tried and not kept (A/B failed or inconclusive).
     Rejected,
-    Other(String),
+    /// Interrupted before the file was written; the file was not changed.
+    Abandoned,
 }
 
 impl HistoryStatus {
-    pub fn as_str(&self) -> &str {
+    pub const ALL: [HistoryStatus; 6] = [
+        HistoryStatus::Pending,
+        HistoryStatus::Kept,
+        HistoryStatus::Verified,
+        HistoryStatus::RolledBack,
+        HistoryStatus::Rejected,
+        HistoryStatus::Abandoned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             HistoryStatus::Pending => "pending",
             HistoryStatus::Kept => "kept",
+            HistoryStatus::Verified => "verified",
             HistoryStatus::RolledBack => "rolled_back",
             HistoryStatus::Rejected => "rejected",
-            HistoryStatus::Other(s) => s,
+            HistoryStatus::Abandoned => "abandoned",
         }
+    }
+
+    /// Whether the change is in effect (kept, verified or not).
+    pub fn in_effect(self) -> bool {
+        matches!(self, HistoryStatus::Kept | HistoryStatus::Verified)
     }
 }
 
-impl From<String> for HistoryStatus {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "pending" => HistoryStatus::Pending,
-            "kept" => HistoryStatus::Kept,
-            "rolled_back" => HistoryStatus::RolledBack,
-            "rejected" => HistoryStatus::Rejected,
-            _ => HistoryStatus::Other(s),
-        }
-    }
-}
+impl FromStr for HistoryStatus {
+    type Err = String;
 
-impl From<&str> for HistoryStatus {
-    fn from(s: &str) -> Self {
-        HistoryStatus::from(s.to_string())
-    }
-}
-
-impl From<HistoryStatus> for String {
-    fn from(s: HistoryStatus) -> Self {
-        match s {
-            HistoryStatus::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HistoryStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown history status '{s}'"))
     }
 }
 
@@ -179,19 +180,10 @@ mod tests {
 
     #[test]
     fn status_round_trips_through_text() {
-        for s in [
-            HistoryStatus::Pending,
-            HistoryStatus::Kept,
-            HistoryStatus::RolledBack,
-            HistoryStatus::Rejected,
-        ] {
-            assert_eq!(HistoryStatus::from(s.as_str()), s);
+        for s in HistoryStatus::ALL {
+            assert_eq!(s.as_str().parse::<HistoryStatus>(), Ok(s));
         }
-        assert_eq!(
-            HistoryStatus::from("dry_run"),
-            HistoryStatus::Other("dry_run".into())
-        );
-        assert_eq!(String::from(HistoryStatus::Other("x".into())), "x");
+        assert!("dry_run".parse::<HistoryStatus>().is_err());
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod history;
 mod location;
 mod metrics;
 mod sqlite;
+mod store;
 
 pub use error::StoreError;
 pub use export::CSV_COLUMNS;
@@ -38,3 +39,4 @@ pub use metrics::{
     ExportFormat, MetricsStore, RunQuery, StoredTeamRun, UnknownExportFormat, VariantFilter,
 };
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
+pub use store::Store;

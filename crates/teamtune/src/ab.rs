@@ -3,14 +3,12 @@
 //! The decision (improvement, Welch, Mann-Whitney, bootstrap, guardrails) is the analysis
 //! crate's.
 
-use indexmap::IndexMap;
-use serde_json::Value as Json;
 use teamtune_analysis::{
     AbDecision, AbMetric, DecisionRules, RunOutcome, decide, decide_reliability,
 };
-use teamtune_engine::{Engine, HitlPolicy, RunOptions, run_seed};
+use teamtune_engine::run_seed;
 use teamtune_model::{TeamRunRecord, Variant, WorkflowRunRecord};
-use teamtune_store::MetricsStore;
+use teamtune_store::Store;
 
 use crate::error::Error;
 
@@ -20,8 +18,6 @@ pub struct AbPlan {
     pub team_id: String,
     pub runs: u64,
     pub seed: u64,
-    pub hitl: HitlPolicy,
-    pub inputs: IndexMap<String, Json>,
     pub rules: DecisionRules,
     /// What the test judges: duration (the default) or, for changes that trade time for
     /// reliability, the success rate.
@@ -60,63 +56,53 @@ fn team_records<'a>(
         .cloned()
 }
 
-/// Runs the A/B test and records every run in `store` (when given).
+/// Runs one side of an A/B test: the workflow once per seed, with the team in the
+/// variant's configuration.
+pub type ArmRunner<'a> =
+    &'a mut dyn FnMut(Variant, &[u64]) -> Result<Vec<WorkflowRunRecord>, Error>;
+
+/// Runs the A/B test (pairs interleaved, each pair on one seed) and records every run in
+/// `store` (when given), even when a run fails part way.
 pub fn run_ab(
-    baseline: &Engine,
-    candidate: &Engine,
+    run: ArmRunner<'_>,
+    virtual_time: bool,
     plan: &AbPlan,
-    store: Option<&mut dyn MetricsStore>,
+    store: Option<&mut dyn Store>,
     progress: ProgressFn<'_>,
 ) -> Result<AbOutcome, Error> {
-    let virtual_time =
-        crate::batch::uses_virtual_time(baseline) && crate::batch::uses_virtual_time(candidate);
-    let rt = if virtual_time {
-        teamtune_engine::virtual_runtime()?
-    } else {
-        teamtune_engine::real_runtime()?
-    };
     let mut base = Vec::new();
     let mut cand = Vec::new();
     let mut pending = Vec::new();
     let total = plan.runs * 2;
-    rt.block_on(async {
+    let mut ran = || -> Result<(), Error> {
         for i in 0..plan.runs {
-            for (engine, variant) in [
-                (baseline, Variant::Baseline),
-                (candidate, Variant::Candidate),
-            ] {
-                let opts = RunOptions {
-                    seed: run_seed(plan.seed, i),
-                    inputs: plan.inputs.clone(),
-                    hitl: plan.hitl,
-                    responder: None,
-                    events: None,
-                    variant: Some(variant),
-                    virtual_time,
-                };
-                let run = crate::batch::interruptible(engine.run(&opts), virtual_time).await?;
-                let target = if variant == Variant::Baseline {
-                    &mut base
-                } else {
-                    &mut cand
-                };
-                target.extend(team_records(&run, &plan.team_id));
-                pending.push(run);
+            let seed = [run_seed(plan.seed, i)];
+            for variant in [Variant::Baseline, Variant::Candidate] {
+                for record in run(variant, &seed)? {
+                    let target = if variant == Variant::Baseline {
+                        &mut base
+                    } else {
+                        &mut cand
+                    };
+                    target.extend(team_records(&record, &plan.team_id));
+                    pending.push(record);
+                }
                 progress(pending.len() as u64, total);
             }
         }
-        Ok::<(), Error>(())
-    })?;
+        Ok(())
+    };
+    let outcome = ran();
     if let Some(store) = store {
         store.record_runs(&pending)?;
     }
+    outcome?;
     if base.is_empty() || cand.is_empty() {
-        return Err(Error::Usage(format!(
-            "team `{}` did not run in the A/B runs (baseline ran it {} times, candidate {} times); is it reachable with these inputs?",
-            plan.team_id,
-            base.len(),
-            cand.len()
-        )));
+        return Err(Error::TeamDidNotRun {
+            team_id: plan.team_id.clone(),
+            baseline: base.len(),
+            candidate: cand.len(),
+        });
     }
     let decision = match plan.metric {
         AbMetric::Duration => decide(&outcomes(&base), &outcomes(&cand), &plan.rules, plan.seed),

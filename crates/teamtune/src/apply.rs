@@ -9,21 +9,21 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use teamtune_analysis::{
-    AbMetric, Comparison, DecisionRules, Guardrail, MetricsSnapshot, RunSample, Suggestion,
-    apply_suggestion, samples_from_store, suggest,
+    AbMetric, AbStatus, Comparison, DecisionRules, Guardrail, MetricsSnapshot, RunSample,
+    Suggestion, apply_suggestion, samples_from_store, suggest,
 };
-use teamtune_engine::{Engine, HitlPolicy};
-use teamtune_model::{TeamConfig, Workflow, apply_team_config, load_file};
-use teamtune_store::{
-    HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry, RunQuery, SqliteStore,
-};
+use teamtune_engine::{HitlPolicy, run_seed};
+use teamtune_model::{TeamConfig, Variant, Workflow, apply_team_config, load_file};
+use teamtune_store::{HistoryKind, HistoryStatus, NewHistoryEntry, RunQuery, Store};
 
 use crate::ab::{AbPlan, run_ab};
-use crate::autotuner::{Autotuner, find_team};
-use crate::batch::{BatchOptions, run_batch};
+use crate::autotuner::{Access, Autotuner, find_team};
+use crate::change_record::{self, ApplyRecord};
 use crate::error::Error;
+use crate::record::Recorder;
+use crate::trial::{TrialRunner, WorkflowRunner};
 
 /// Which suggestions to try.
 #[derive(Debug, Clone)]
@@ -118,8 +118,7 @@ pub struct OptimizationResult {
     pub before_metrics: Option<MetricsSnapshot>,
     pub after_metrics: Option<MetricsSnapshot>,
     pub improvement_percentage: Option<f64>,
-    /// passed | failed | inconclusive | skipped | dry_run
-    pub validation_status: String,
+    pub validation_status: AbStatus,
     pub reason: String,
     /// What the A/B test judged: `duration`, or `success_rate` for a reliability change.
     pub metric: Option<AbMetric>,
@@ -154,7 +153,7 @@ impl Autotuner {
     /// let tuner = Autotuner::new(dir.path().join("store.db"));
     /// // No history yet: apply records the baseline first, then A/B tests each suggestion.
     /// let results = tuner.apply(&ApplyOptions::new("audit_team", &file, ApplyMode::Auto), &mut Quiet)?;
-    /// assert_eq!(results[0].validation_status, "passed");
+    /// assert_eq!(results[0].validation_status, teamtune::AbStatus::Passed);
     /// assert!(std::fs::read_to_string(&file)?.contains("team_formation: parallel  # four"));
     ///
     /// assert_eq!(tuner.history("audit_team")?.len(), results.iter().filter(|r| r.history_id.is_some()).count());
@@ -169,25 +168,65 @@ impl Autotuner {
         opts: &ApplyOptions,
         observer: &mut dyn ApplyObserver,
     ) -> Result<Vec<OptimizationResult>, Error> {
-        let mut store = self.open_store()?;
-        crate::history::reconcile(&mut store, &opts.team_id)?;
+        let file = load_file(&opts.config)?;
+        let workflow = file
+            .find_team(&opts.team_id)
+            .map(|(w, _)| w.clone())
+            .ok_or_else(|| Error::TeamNotFound {
+                path: file.path.clone(),
+                team_id: opts.team_id.clone(),
+                teams: crate::autotuner::team_ids(&file),
+            })?;
+        let mut runner = WorkflowRunner::new(
+            workflow,
+            opts.config.display().to_string(),
+            opts.hitl,
+            opts.inputs.clone(),
+        )?;
+        self.apply_with(opts, &mut runner, observer)
+    }
+
+    /// [`apply`](Self::apply) with trial runs made by `runner` (which may hold a different
+    /// copy of the workflow than the file being edited, as the benchmark's does).
+    pub fn apply_with(
+        &self,
+        opts: &ApplyOptions,
+        runner: &mut dyn TrialRunner,
+        observer: &mut dyn ApplyObserver,
+    ) -> Result<Vec<OptimizationResult>, Error> {
+        self.using_store(Access::Create, |store| {
+            self.apply_on(store, runner, opts, observer)
+        })
+    }
+
+    fn apply_on(
+        &self,
+        store: &mut dyn Store,
+        runner: &mut dyn TrialRunner,
+        opts: &ApplyOptions,
+        observer: &mut dyn ApplyObserver,
+    ) -> Result<Vec<OptimizationResult>, Error> {
+        crate::history::reconcile(store, &opts.team_id)?;
         let file = load_file(&opts.config)?;
         let team = find_team(&file, &opts.team_id)?.clone();
         let (workflow, _) = file
             .find_team(&opts.team_id)
-            .ok_or_else(|| Error::Usage("team vanished".into()))?;
+            .ok_or_else(|| Error::TeamNotFound {
+                path: file.path.clone(),
+                team_id: opts.team_id.clone(),
+                teams: crate::autotuner::team_ids(&file),
+            })?;
         let mut state = Current {
             text: file.source.clone(),
             workflow: workflow.clone(),
             config: TeamConfig::of(&team),
             hash: team.config_hash(),
         };
-        let label = opts.config.display().to_string();
 
         let mut queue: Vec<Suggestion> = match &opts.mode {
             ApplyMode::Suggestions(list) => list.clone(),
             _ => {
-                let samples = self.history_of(&mut store, opts, &state, &label, observer)?;
+                let samples = self.history_of(store, runner, opts, &state, observer)?;
                 suggest(&samples, &state.config, &self.baselines, &self.strategies)
             }
         };
@@ -216,7 +255,7 @@ impl Autotuner {
                     Choice::Quit => break,
                 }
             }
-            let result = self.try_one(&mut store, opts, &mut state, &s, &label, observer)?;
+            let result = self.try_one(store, runner, opts, &mut state, &s, observer)?;
             let applied = result.success && result.history_id.is_some();
             results.push(result);
             if applied {
@@ -243,10 +282,10 @@ impl Autotuner {
     /// when there are too few to analyse.
     fn history_of(
         &self,
-        store: &mut SqliteStore,
+        store: &mut dyn Store,
+        runner: &mut dyn TrialRunner,
         opts: &ApplyOptions,
         state: &Current,
-        label: &str,
         observer: &mut dyn ApplyObserver,
     ) -> Result<Vec<RunSample>, Error> {
         let query = RunQuery::new().config_hash(state.hash.clone());
@@ -257,21 +296,15 @@ impl Autotuner {
                 "no recorded history of team `{}` in its current configuration: running the baseline {runs} times first",
                 opts.team_id
             ));
-            let engine = Engine::from_workflow(state.workflow.clone(), label.to_string())?;
-            let batch = BatchOptions {
-                runs,
-                seed: opts.seed ^ 0xba5e,
-                inputs: opts.inputs.clone(),
-                hitl: opts.hitl,
-                ..BatchOptions::default()
-            };
-            let mut pending = Vec::new();
-            run_batch(&engine, &batch, |r| -> Result<(), Error> {
-                pending.push(r);
-                observer.progress(pending.len() as u64, runs);
-                Ok(())
-            })?;
-            store.record_runs(&pending)?;
+            let mut recorder = Recorder::new(store);
+            for i in 0..runs {
+                let seed = [run_seed(opts.seed ^ 0xba5e, i)];
+                for r in runner.run(&opts.team_id, &state.config, &seed, None)? {
+                    recorder.push(r)?;
+                }
+                observer.progress(i + 1, runs);
+            }
+            recorder.flush()?;
             records = store.team_runs(&opts.team_id, &query)?;
         }
         Ok(samples_from_store(&records, Some(&opts.team_id)))
@@ -279,11 +312,11 @@ impl Autotuner {
 
     fn try_one(
         &self,
-        store: &mut SqliteStore,
+        store: &mut dyn Store,
+        runner: &mut dyn TrialRunner,
         opts: &ApplyOptions,
         state: &mut Current,
         s: &Suggestion,
-        label: &str,
         observer: &mut dyn ApplyObserver,
     ) -> Result<OptimizationResult, Error> {
         let mut result = OptimizationResult {
@@ -293,7 +326,7 @@ impl Autotuner {
             before_metrics: None,
             after_metrics: None,
             improvement_percentage: None,
-            validation_status: "failed".into(),
+            validation_status: AbStatus::Failed,
             reason: String::new(),
             metric: None,
             statistics: None,
@@ -314,7 +347,7 @@ impl Autotuner {
         };
         result.suggested_config = candidate_cfg.clone();
         if candidate_cfg == state.config {
-            result.validation_status = "inconclusive".into();
+            result.validation_status = AbStatus::Inconclusive;
             result.reason = "the suggestion changes nothing in the current configuration".into();
             return Ok(result);
         }
@@ -330,7 +363,7 @@ impl Autotuner {
         };
         if opts.dry_run {
             result.success = true;
-            result.validation_status = "dry_run".into();
+            result.validation_status = AbStatus::DryRun;
             result.reason = "dry run: nothing was run or written".into();
             return Ok(result);
         }
@@ -351,14 +384,10 @@ impl Autotuner {
                     "duration"
                 }
             ));
-            let baseline = Engine::from_workflow(state.workflow.clone(), label.to_string())?;
-            let candidate = Engine::from_workflow(candidate_wf.clone(), label.to_string())?;
             let plan = AbPlan {
                 team_id: opts.team_id.clone(),
                 runs,
                 seed: opts.seed,
-                hitl: opts.hitl,
-                inputs: opts.inputs.clone(),
                 rules: DecisionRules {
                     threshold_percent: opts.threshold_percent,
                     ..DecisionRules::default()
@@ -366,15 +395,24 @@ impl Autotuner {
                 metric,
             };
             let mut progress = |d, t| observer.progress(d, t);
+            let virtual_time = runner.is_simulated();
+            let (base_cfg, team_id) = (state.config.clone(), opts.team_id.clone());
+            let mut run = |variant: Variant, seeds: &[u64]| {
+                let cfg = match variant {
+                    Variant::Baseline => &base_cfg,
+                    Variant::Candidate => &candidate_cfg,
+                };
+                runner.run(&team_id, cfg, seeds, Some(variant))
+            };
             let ab = run_ab(
-                &baseline,
-                &candidate,
+                &mut run,
+                virtual_time,
                 &plan,
-                Some(store as &mut dyn MetricsStore),
+                Some(&mut *store),
                 &mut progress,
             )?;
             let d = ab.decision;
-            result.validation_status = d.status.as_str().to_string();
+            result.validation_status = d.status;
             result.reason = d.reason.clone();
             result.improvement_percentage = Some(d.improvement_percentage);
             result.statistics = Some(d.statistics.clone());
@@ -383,11 +421,11 @@ impl Autotuner {
             result.guardrails = d.guardrails.clone();
             result.before_metrics = Some(d.before.clone());
             result.after_metrics = Some(d.after.clone());
-            if d.status != teamtune_analysis::AbStatus::Passed {
+            if d.status != AbStatus::Passed {
                 return Ok(result);
             }
         } else {
-            result.validation_status = "skipped".into();
+            result.validation_status = AbStatus::Skipped;
             result.reason = "A/B test disabled: applied directly, guarded by auto-rollback".into();
         }
         let new_hash = candidate_wf
@@ -410,7 +448,7 @@ impl Autotuner {
     /// history entry (pending) -> atomic file write -> entry kept.
     fn write_change(
         &self,
-        store: &mut SqliteStore,
+        store: &mut dyn Store,
         opts: &ApplyOptions,
         state: &Current,
         new_cfg: &TeamConfig,
@@ -419,18 +457,21 @@ impl Autotuner {
     ) -> Result<i64, Error> {
         let path = &opts.config;
         let new_text =
-            apply_team_config(&state.text, path, &opts.team_id, new_cfg).map_err(|e| {
-                Error::Usage(format!("{}: cannot write the change: {e}", path.display()))
+            apply_team_config(&state.text, path, &opts.team_id, new_cfg).map_err(|source| {
+                Error::Edit {
+                    path: path.clone(),
+                    source,
+                }
             })?;
         let on_disk = std::fs::read_to_string(path).map_err(|e| Error::Input {
             path: path.clone(),
             message: e.to_string(),
         })?;
         if on_disk != state.text {
-            return Err(Error::Usage(format!(
-                "{} changed while the A/B test ran; not writing over it (run apply again)",
-                path.display()
-            )));
+            return Err(Error::FileChanged {
+                path: path.clone(),
+                when: "while the A/B test ran; not writing over it (run apply again)".into(),
+            });
         }
         let apply_seq = store.latest_seq(&opts.team_id)?;
         let entry = store.add_history(&NewHistoryEntry {
@@ -440,29 +481,27 @@ impl Autotuner {
             previous_content: state.text.clone(),
             new_content: new_text.clone(),
             suggestion: serde_json::to_value(&result.optimization).ok(),
-            result: Some(json!({
-                "validation_status": result.validation_status,
-                "improvement_percentage": result.improvement_percentage,
-                "old_config_hash": state.hash,
-                "new_config_hash": new_hash,
-                "apply_seq": apply_seq,
-                "auto_rollback": opts.auto_rollback,
-                "auto_rollback_runs": opts.auto_rollback_runs,
-                "threshold_percent": opts.threshold_percent,
-                "ab_metric": ab_metric(&result.optimization),
-            })),
+            result: change_record::write(&ApplyRecord {
+                validation_status: result.validation_status,
+                improvement_percentage: result.improvement_percentage,
+                old_config_hash: state.hash.clone(),
+                new_config_hash: new_hash.to_string(),
+                apply_seq,
+                auto_rollback: opts.auto_rollback,
+                auto_rollback_runs: opts.auto_rollback_runs,
+                threshold_percent: opts.threshold_percent,
+                ab_metric: ab_metric(&result.optimization),
+            }),
             status: HistoryStatus::Pending,
             pre_change_seq: apply_seq,
             note: Some(result.optimization.description.clone()),
         })?;
         if opts.fail_at == Some(FailPoint::AfterHistory) {
-            return Err(Error::Usage(
-                "injected failure after the history entry".into(),
-            ));
+            return Err(Error::Injected(FailPoint::AfterHistory));
         }
         crate::atomic_write(path, new_text.as_bytes())?;
         if opts.fail_at == Some(FailPoint::AfterWrite) {
-            return Err(Error::Usage("injected failure after the file write".into()));
+            return Err(Error::Injected(FailPoint::AfterWrite));
         }
         store.set_history_status(entry.id, &HistoryStatus::Kept, None)?;
         Ok(entry.id)

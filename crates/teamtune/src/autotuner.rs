@@ -4,6 +4,7 @@
 //! here too.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::Serialize;
 use teamtune_analysis::{
@@ -11,7 +12,7 @@ use teamtune_analysis::{
     read_metrics_file, samples_from_store, suggest,
 };
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
-use teamtune_store::{MetricsStore, RunQuery, SqliteStore};
+use teamtune_store::{RunQuery, SqliteStore, Store};
 
 use crate::error::Error;
 
@@ -62,15 +63,32 @@ pub struct SuggestionReport {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Autotuner {
-    pub(crate) store_path: PathBuf,
+    store: StoreHandle,
     pub(crate) baselines: Baselines,
     pub(crate) strategies: Vec<Box<dyn Strategy>>,
+}
+
+/// The store an autotuner works on: a SQLite file opened for each operation (so reading
+/// commands never create one, and several processes can share it), or a store the caller
+/// opened, behind the [`Store`] trait.
+enum StoreHandle {
+    Path(PathBuf),
+    Given(Mutex<Box<dyn Store>>),
+}
+
+/// Whether an operation may create the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Commands that record: the store is created when it does not exist.
+    Create,
+    /// Commands that only read: a missing store is an error, not an empty store.
+    Existing,
 }
 
 impl std::fmt::Debug for Autotuner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Autotuner")
-            .field("store_path", &self.store_path)
+            .field("store", &self.store_location())
             .finish()
     }
 }
@@ -80,9 +98,19 @@ pub(crate) fn now() -> String {
 }
 
 impl Autotuner {
+    /// An autotuner on the SQLite store at `store_path` (opened when an operation needs it).
     pub fn new(store_path: impl Into<PathBuf>) -> Self {
+        Autotuner::on(StoreHandle::Path(store_path.into()))
+    }
+
+    /// An autotuner on a store the caller opened (any [`Store`]).
+    pub fn with_store(store: Box<dyn Store>) -> Self {
+        Autotuner::on(StoreHandle::Given(Mutex::new(store)))
+    }
+
+    fn on(store: StoreHandle) -> Self {
         Autotuner {
-            store_path: store_path.into(),
+            store,
             baselines: Baselines::default(),
             strategies: default_strategies(),
         }
@@ -99,25 +127,35 @@ impl Autotuner {
         self
     }
 
-    pub fn store_path(&self) -> &Path {
-        &self.store_path
-    }
-
-    /// Opens the store, creating it when it does not exist (for commands that record).
-    pub fn open_store(&self) -> Result<SqliteStore, Error> {
-        Ok(SqliteStore::open(&self.store_path)?)
-    }
-
-    /// Opens a store that must already exist (for commands that only read it): a missing
-    /// store is a usage error, not an empty store created as a side effect.
-    pub fn existing_store(&self) -> Result<SqliteStore, Error> {
-        if !self.store_path.exists() {
-            return Err(Error::Usage(format!(
-                "no store at {} (record runs with `teamtune run` first, or point --store or TEAMTUNE_STORE at one)",
-                self.store_path.display()
-            )));
+    /// Where the store is, for messages.
+    pub fn store_location(&self) -> String {
+        match &self.store {
+            StoreHandle::Path(p) => p.display().to_string(),
+            StoreHandle::Given(s) => s
+                .lock()
+                .map_or_else(|p| p.into_inner().location(), |s| s.location()),
         }
-        self.open_store()
+    }
+
+    /// Runs `f` on the store, opening it first when it is a path.
+    pub(crate) fn using_store<R>(
+        &self,
+        access: Access,
+        f: impl FnOnce(&mut dyn Store) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        match &self.store {
+            StoreHandle::Path(path) => {
+                if access == Access::Existing && !path.exists() {
+                    return Err(Error::NoStore { path: path.clone() });
+                }
+                let mut store = SqliteStore::open(path)?;
+                f(&mut store)
+            }
+            StoreHandle::Given(store) => {
+                let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+                f(guard.as_mut())
+            }
+        }
     }
 
     /// The team's recorded runs as analysis samples.
@@ -129,11 +167,10 @@ impl Autotuner {
                     message: e.to_string(),
                 })
             }
-            MetricsSource::Store => {
-                let store = self.existing_store()?;
+            MetricsSource::Store => self.using_store(Access::Existing, |store| {
                 let records = store.team_runs(team_id, &RunQuery::new())?;
                 Ok(samples_from_store(&records, Some(team_id)))
-            }
+            }),
         }
     }
 
@@ -146,24 +183,18 @@ impl Autotuner {
         if !samples.is_empty() {
             return Ok(());
         }
-        let place = match source {
-            MetricsSource::File(p) => p.display().to_string(),
-            MetricsSource::Store => {
-                let known = self.existing_store()?.team_ids()?;
-                format!(
-                    "the store {} (teams recorded: {})",
-                    self.store_path.display(),
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                )
-            }
+        let (place, known) = match source {
+            MetricsSource::File(p) => (p.display().to_string(), None),
+            MetricsSource::Store => (
+                format!("the store {}", self.store_location()),
+                Some(self.using_store(Access::Existing, |s| Ok(s.team_ids()?))?),
+            ),
         };
-        Err(Error::Usage(format!(
-            "no runs of team `{team_id}` in {place}"
-        )))
+        Err(Error::NoRuns {
+            team_id: team_id.to_string(),
+            place,
+            known,
+        })
     }
 
     pub fn analyze(&self, team_id: &str, source: &MetricsSource) -> Result<AnalysisReport, Error> {
@@ -188,16 +219,15 @@ impl Autotuner {
         let file = teamtune_model::load_file(config)?;
         let team = find_team(&file, team_id)?;
         let samples = match source {
-            MetricsSource::Store => {
-                let store = self.existing_store()?;
+            MetricsSource::Store => self.using_store(Access::Existing, |store| {
                 let current =
                     store.team_runs(team_id, &RunQuery::new().config_hash(team.config_hash()))?;
-                if current.is_empty() {
+                Ok(if current.is_empty() {
                     samples_from_store(&store.team_runs(team_id, &RunQuery::new())?, Some(team_id))
                 } else {
                     samples_from_store(&current, Some(team_id))
-                }
-            }
+                })
+            })?,
             MetricsSource::File(_) => self.samples(team_id, source)?,
         };
         self.require_runs(team_id, &samples, source)?;
@@ -212,22 +242,21 @@ impl Autotuner {
     }
 }
 
-/// The team node `team_id` of a loaded file, or a usage error naming the teams it has.
+/// The team node `team_id` of a loaded file, or an error naming the teams it has.
 pub(crate) fn find_team<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a TeamNode, Error> {
-    file.find_team(team_id).map(|(_, t)| t).ok_or_else(|| {
-        let teams: Vec<String> = file
-            .workflows
-            .values()
-            .flat_map(|w| w.teams().map(|t| t.id.clone()))
-            .collect();
-        Error::Usage(format!(
-            "{} has no team node `{team_id}` (teams: {})",
-            file.path.display(),
-            if teams.is_empty() {
-                "none".to_string()
-            } else {
-                teams.join(", ")
-            }
-        ))
-    })
+    file.find_team(team_id)
+        .map(|(_, t)| t)
+        .ok_or_else(|| Error::TeamNotFound {
+            path: file.path.clone(),
+            team_id: team_id.to_string(),
+            teams: team_ids(file),
+        })
+}
+
+/// Every team node id of a file, in file order.
+pub(crate) fn team_ids(file: &WorkflowFile) -> Vec<String> {
+    file.workflows
+        .values()
+        .flat_map(|w| w.teams().map(|t| t.id.clone()))
+        .collect()
 }

@@ -6,12 +6,14 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::Serialize;
 use teamtune_analysis::{AbDecision, DecisionRules};
-use teamtune_engine::{Engine, HitlPolicy};
-use teamtune_model::load_file;
+use teamtune_engine::HitlPolicy;
+use teamtune_model::{TeamConfig, Variant, load_file};
 
 use crate::ab::{AbPlan, ProgressFn, run_ab};
-use crate::autotuner::Autotuner;
+use crate::autotuner::{Access, Autotuner, find_team, team_ids};
 use crate::error::Error;
+use crate::trial::{TrialRunner, WorkflowRunner};
+use teamtune_model::{Workflow, WorkflowFile};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchmarkReport {
@@ -20,8 +22,7 @@ pub struct BenchmarkReport {
     pub after: String,
     pub runs: u64,
     pub virtual_time: bool,
-    pub improvement_percentage: f64,
-    pub status: String,
+    /// The decision: `status`, `improvement_percentage`, the statistics and guardrails.
     #[serde(flatten)]
     pub decision: AbDecision,
 }
@@ -42,58 +43,71 @@ impl Autotuner {
         let b = load_file(after)?;
         let team_id = match team_id {
             Some(t) => t.to_string(),
-            None => {
-                let teams: Vec<String> = a
-                    .workflows
-                    .values()
-                    .flat_map(|w| w.teams().map(|t| t.id.clone()))
-                    .collect();
-                match teams.as_slice() {
-                    [one] => one.clone(),
-                    [] => {
-                        return Err(Error::Usage(format!(
-                            "{} has no team node to compare",
-                            before.display()
-                        )));
-                    }
-                    _ => {
-                        return Err(Error::Usage(format!(
-                            "{} has several teams ({}); pick one with --team-id",
-                            before.display(),
-                            teams.join(", ")
-                        )));
-                    }
-                }
-            }
+            None => only_team(&a)?,
         };
-        let (wa, _) = a
-            .find_team(&team_id)
-            .ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", before.display())))?;
-        let (wb, _) = b
-            .find_team(&team_id)
-            .ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", after.display())))?;
-        let ea = Engine::from_workflow(wa.clone(), before.display().to_string())?;
-        let eb = Engine::from_workflow(wb.clone(), after.display().to_string())?;
+        let wa = workflow_of(&a, &team_id)?;
+        let wb = workflow_of(&b, &team_id)?;
+        let config_a = TeamConfig::of(find_team(&a, &team_id)?);
+        let config_b = TeamConfig::of(find_team(&b, &team_id)?);
+        let mut ra = WorkflowRunner::new(
+            wa.clone(),
+            before.display().to_string(),
+            hitl,
+            IndexMap::new(),
+        )?;
+        let mut rb = WorkflowRunner::new(
+            wb.clone(),
+            after.display().to_string(),
+            hitl,
+            IndexMap::new(),
+        )?;
+        let virtual_time = ra.is_simulated() && rb.is_simulated();
         let plan = AbPlan {
             team_id: team_id.clone(),
             runs,
             seed,
-            hitl,
-            inputs: IndexMap::new(),
             rules: DecisionRules::default(),
             metric: teamtune_analysis::AbMetric::Duration,
         };
-        let mut store = self.open_store()?;
-        let ab = run_ab(&ea, &eb, &plan, Some(&mut store), progress)?;
+        let mut run = |variant: Variant, seeds: &[u64]| match variant {
+            Variant::Baseline => ra.run(&team_id, &config_a, seeds, Some(variant)),
+            Variant::Candidate => rb.run(&team_id, &config_b, seeds, Some(variant)),
+        };
+        let ab = self.using_store(Access::Create, |store| {
+            run_ab(&mut run, virtual_time, &plan, Some(store), progress)
+        })?;
         Ok(BenchmarkReport {
             team_id,
             before: before.display().to_string(),
             after: after.display().to_string(),
             runs,
-            virtual_time: ab.virtual_time,
-            improvement_percentage: ab.decision.improvement_percentage,
-            status: ab.decision.status.as_str().to_string(),
+            virtual_time,
             decision: ab.decision,
         })
     }
+}
+
+/// The file's only team node, or an error saying there are none or several.
+fn only_team(file: &WorkflowFile) -> Result<String, Error> {
+    let mut teams = team_ids(file);
+    match teams.len() {
+        1 => Ok(teams.remove(0)),
+        0 => Err(Error::NoTeam {
+            path: file.path.clone(),
+        }),
+        _ => Err(Error::AmbiguousTeam {
+            path: file.path.clone(),
+            teams,
+        }),
+    }
+}
+
+/// The workflow holding team `team_id`.
+fn workflow_of<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a Workflow, Error> {
+    find_team(file, team_id)?;
+    file.find_team(team_id)
+        .map(|(w, _)| w)
+        .ok_or_else(|| Error::NoTeam {
+            path: file.path.clone(),
+        })
 }

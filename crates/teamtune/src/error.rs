@@ -1,7 +1,9 @@
-//! The library's error type: each variant says whether the user's input was at fault (the CLI
-//! exits 2) or the work itself failed.
+//! The library's error type. Each kind says whether the user's input was at fault (the CLI
+//! exits 2) or the work itself failed (exit 1), and may carry a hint for the user.
 
 use std::path::PathBuf;
+
+use crate::apply::FailPoint;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -11,6 +13,7 @@ pub enum Error {
     Engine(#[from] teamtune_engine::EngineError),
     #[error(transparent)]
     Store(#[from] teamtune_store::StoreError),
+    /// A file given by the user could not be read or is malformed.
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
     #[error("{path}:{line}:{column}: {message}")]
@@ -20,13 +23,98 @@ pub enum Error {
         column: usize,
         message: String,
     },
-    #[error("{0}")]
-    Usage(String),
+    /// A reading command found no store.
+    #[error("no store at {}", path.display())]
+    NoStore { path: PathBuf },
+    /// The team has no recorded runs where they were looked for.
+    #[error("no runs of team `{team_id}` in {place}{}", match known {
+        Some(k) => format!(" (teams recorded: {})", list_or_none(k)),
+        None => String::new(),
+    })]
+    NoRuns {
+        team_id: String,
+        place: String,
+        /// The teams the store does have, when the runs were looked for in a store.
+        known: Option<Vec<String>>,
+    },
+    #[error("{} has no team node `{team_id}` (teams: {})", path.display(), list_or_none(teams))]
+    TeamNotFound {
+        path: PathBuf,
+        team_id: String,
+        teams: Vec<String>,
+    },
+    /// A file with several teams, and no team named.
+    #[error("{} has several teams ({}); pick one with --team-id", path.display(), teams.join(", "))]
+    AmbiguousTeam { path: PathBuf, teams: Vec<String> },
+    #[error("{} has no team node", path.display())]
+    NoTeam { path: PathBuf },
+    /// A `--input KEY=VALUE` argument that is not one.
+    #[error("--input `{pair}`: {problem}")]
+    InputPair { pair: String, problem: &'static str },
+    /// The team never ran in an A/B test (a branch that skips it, say).
+    #[error(
+        "team `{team_id}` did not run in the A/B runs (baseline ran it {baseline} times, candidate {candidate} times); is it reachable with these inputs?"
+    )]
+    TeamDidNotRun {
+        team_id: String,
+        baseline: usize,
+        candidate: usize,
+    },
+    /// The workflow file changed under teamtune (edited by hand, say).
+    #[error("{} changed {when}", path.display())]
+    FileChanged { path: PathBuf, when: String },
+    #[error("team `{team_id}` has no history to roll back")]
+    NoHistory { team_id: String },
+    #[error(
+        "history index {index} is out of range: team `{team_id}` has entries 0..{}",
+        len.saturating_sub(1)
+    )]
+    HistoryIndex {
+        team_id: String,
+        index: i64,
+        len: usize,
+    },
+    #[error(
+        "history entry {index} is a {kind} entry with status `{status}`, not a change in effect; `teamtune history --team-id {team_id}` lists them"
+    )]
+    NotInEffect {
+        team_id: String,
+        index: usize,
+        kind: String,
+        status: String,
+    },
+    /// Writing a change into the file failed: teamtune's fault, not the user's.
+    #[error("{}: cannot write the change: {source}", path.display())]
+    Edit {
+        path: PathBuf,
+        source: teamtune_model::EditError,
+    },
+    /// A history entry whose recorded result cannot be read.
+    #[error("history entry {index} of team `{team_id}` is malformed: {message}")]
+    CorruptHistory {
+        team_id: String,
+        index: u64,
+        message: String,
+    },
+    /// A configuration the tuner made does not fit the team: teamtune's fault.
+    #[error("team `{team_id}`: {message}")]
+    Config { team_id: String, message: String },
+    /// A failure injected by a test.
+    #[error("injected failure {0:?}")]
+    Injected(FailPoint),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// Ctrl-C: the runs in flight were cancelled and their processes killed.
     #[error("interrupted: the runs in flight were cancelled and their processes killed")]
     Interrupted,
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
 }
 
 impl Error {
@@ -37,7 +125,17 @@ impl Error {
             | Error::Engine(_)
             | Error::Input { .. }
             | Error::Located { .. }
-            | Error::Usage(_) => true,
+            | Error::NoStore { .. }
+            | Error::NoRuns { .. }
+            | Error::TeamNotFound { .. }
+            | Error::AmbiguousTeam { .. }
+            | Error::NoTeam { .. }
+            | Error::InputPair { .. }
+            | Error::TeamDidNotRun { .. }
+            | Error::FileChanged { .. }
+            | Error::NoHistory { .. }
+            | Error::HistoryIndex { .. }
+            | Error::NotInEffect { .. } => true,
             Error::Store(e) => matches!(
                 e,
                 teamtune_store::StoreError::CreateDir { .. }
@@ -45,7 +143,32 @@ impl Error {
                     | teamtune_store::StoreError::SchemaTooNew { .. }
                     | teamtune_store::StoreError::JournalMode { .. }
             ),
-            Error::Io(_) | Error::Interrupted => false,
+            Error::Edit { .. }
+            | Error::CorruptHistory { .. }
+            | Error::Config { .. }
+            | Error::Injected(_)
+            | Error::Io(_)
+            | Error::Interrupted => false,
+        }
+    }
+
+    /// What the user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::NoStore { .. } => Some(
+                "record runs with `teamtune run` first, or point --store or TEAMTUNE_STORE at a store"
+                    .into(),
+            ),
+            Error::NoRuns { team_id, .. } => Some(format!(
+                "run the workflow that holds `{team_id}` with `teamtune run FILE`, or pass --metrics FILE"
+            )),
+            Error::FileChanged { .. } => {
+                Some("look at the file; `--force` restores it anyway where the command has it".into())
+            }
+            Error::NoHistory { team_id } | Error::HistoryIndex { team_id, .. } => Some(format!(
+                "`teamtune history --team-id {team_id}` lists the entries"
+            )),
+            _ => None,
         }
     }
 }

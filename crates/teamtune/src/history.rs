@@ -6,30 +6,28 @@
 //! effect, and records itself as a `rollback` entry.
 
 use serde::Serialize;
-use serde_json::json;
-use teamtune_analysis::{AbDecision, AbStatus, DecisionRules, decide, decide_reliability};
+use teamtune_analysis::{
+    AbDecision, AbMetric, AbStatus, DecisionRules, decide, decide_reliability,
+};
 use teamtune_store::{
-    HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry,
-    RunQuery, SqliteStore, VariantFilter,
+    HistoryEntry, HistoryKind, HistoryStatus, NewHistoryEntry, RunQuery, Store, VariantFilter,
 };
 
 use crate::ab::outcomes;
-use crate::autotuner::Autotuner;
+use crate::autotuner::{Access, Autotuner};
+use crate::change_record::{self, ApplyRecord, RollbackRecord};
 use crate::error::Error;
 
-const VERIFIED: &str = "verified";
-const ABANDONED: &str = "abandoned";
 /// Pre-change runs the auto-rollback check compares against (the most recent ones).
 const PRE_CHANGE_WINDOW: u64 = 100;
 
 fn in_effect(e: &HistoryEntry) -> bool {
-    e.kind == HistoryKind::Apply
-        && (e.status == HistoryStatus::Kept || e.status.as_str() == VERIFIED)
+    e.kind == HistoryKind::Apply && e.status.in_effect()
 }
 
 /// Settles entries left `pending` by an interrupted apply or rollback: the file shows which
 /// step was reached.
-pub(crate) fn reconcile(store: &mut SqliteStore, team_id: &str) -> Result<(), Error> {
+pub(crate) fn reconcile(store: &mut dyn Store, team_id: &str) -> Result<(), Error> {
     for e in store.history(team_id)? {
         if e.status != HistoryStatus::Pending {
             continue;
@@ -43,7 +41,8 @@ pub(crate) fn reconcile(store: &mut SqliteStore, team_id: &str) -> Result<(), Er
                     Some("settled after an interruption: the file was written"),
                 )?,
                 HistoryKind::Rollback => {
-                    for id in undone_ids(&e) {
+                    let record: RollbackRecord = change_record::read(&e)?;
+                    for id in record.undoes {
                         store.set_history_status(id, &HistoryStatus::RolledBack, None)?;
                     }
                     store.set_history_status(
@@ -56,7 +55,7 @@ pub(crate) fn reconcile(store: &mut SqliteStore, team_id: &str) -> Result<(), Er
         } else {
             store.set_history_status(
                 e.id,
-                &HistoryStatus::Other(ABANDONED.into()),
+                &HistoryStatus::Abandoned,
                 Some("interrupted before the file was written; the file was not changed"),
             )?;
         }
@@ -64,13 +63,37 @@ pub(crate) fn reconcile(store: &mut SqliteStore, team_id: &str) -> Result<(), Er
     Ok(())
 }
 
-fn undone_ids(e: &HistoryEntry) -> Vec<i64> {
-    e.result
-        .as_ref()
-        .and_then(|r| r.get("undoes"))
-        .and_then(|u| u.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
-        .unwrap_or_default()
+/// What the auto-rollback check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Fewer runs since the change than the check needs.
+    Waiting,
+    /// The runs since the change hold up; the change stays.
+    Verified,
+    /// The change regressed and the file was restored.
+    RolledBack,
+    /// The change regressed and the file could NOT be restored.
+    Regressed,
+    /// Auto-rollback is off for this change.
+    Disabled,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Waiting => "waiting",
+            CheckStatus::Verified => "verified",
+            CheckStatus::RolledBack => "rolled_back",
+            CheckStatus::Regressed => "regressed",
+            CheckStatus::Disabled => "disabled",
+        }
+    }
+
+    /// The change regressed (whether or not the file could be restored).
+    pub fn is_regression(self) -> bool {
+        matches!(self, CheckStatus::RolledBack | CheckStatus::Regressed)
+    }
 }
 
 /// What a rollback did.
@@ -91,8 +114,7 @@ pub struct RollbackReport {
 pub struct CheckReport {
     pub team_id: String,
     pub history_index: u64,
-    /// waiting | verified | rolled_back | disabled
-    pub status: String,
+    pub status: CheckStatus,
     pub message: String,
     pub post_change_runs: u64,
     pub needed_runs: u64,
@@ -102,9 +124,10 @@ pub struct CheckReport {
 
 impl Autotuner {
     pub fn history(&self, team_id: &str) -> Result<Vec<HistoryEntry>, Error> {
-        let mut store = self.existing_store()?;
-        reconcile(&mut store, team_id)?;
-        Ok(store.history(team_id)?)
+        self.using_store(Access::Existing, |store| {
+            reconcile(store, team_id)?;
+            Ok(store.history(team_id)?)
+        })
     }
 
     /// Rolls back to the state before entry `index` (negative counts from the newest; -1 is
@@ -115,36 +138,53 @@ impl Autotuner {
         index: i64,
         force: bool,
     ) -> Result<RollbackReport, Error> {
-        let mut store = self.existing_store()?;
-        reconcile(&mut store, team_id)?;
+        self.using_store(Access::Existing, |store| {
+            self.rollback_on(store, team_id, index, force)
+        })
+    }
+
+    fn rollback_on(
+        &self,
+        store: &mut dyn Store,
+        team_id: &str,
+        index: i64,
+        force: bool,
+    ) -> Result<RollbackReport, Error> {
+        reconcile(store, team_id)?;
         let entries = store.history(team_id)?;
         if entries.is_empty() {
-            return Err(Error::Usage(format!(
-                "team `{team_id}` has no history to roll back"
-            )));
+            return Err(Error::NoHistory {
+                team_id: team_id.to_string(),
+            });
         }
         let n = entries.len() as i64;
         let i = if index < 0 { n + index } else { index };
         if !(0..n).contains(&i) {
-            return Err(Error::Usage(format!(
-                "history index {index} is out of range: team `{team_id}` has entries 0..{}",
-                n - 1
-            )));
+            return Err(Error::HistoryIndex {
+                team_id: team_id.to_string(),
+                index,
+                len: entries.len(),
+            });
         }
         let target = &entries[i as usize];
         if !in_effect(target) {
-            return Err(Error::Usage(format!(
-                "history entry {i} is a {} entry with status `{}`, not a change in effect; `teamtune history --team-id {team_id}` lists them",
-                target.kind, target.status
-            )));
+            return Err(Error::NotInEffect {
+                team_id: team_id.to_string(),
+                index: i as usize,
+                kind: target.kind.to_string(),
+                status: target.status.to_string(),
+            });
         }
-        rollback_to(&mut store, &entries, i as usize, force, false, None)
+        rollback_to(store, &entries, i as usize, force, false, None)
     }
 
     /// The auto-rollback check of the team's latest kept change.
     pub fn check(&self, team_id: &str) -> Result<Option<CheckReport>, Error> {
-        let mut store = self.existing_store()?;
-        reconcile(&mut store, team_id)?;
+        self.using_store(Access::Existing, |store| self.check_on(store, team_id))
+    }
+
+    fn check_on(&self, store: &mut dyn Store, team_id: &str) -> Result<Option<CheckReport>, Error> {
+        reconcile(store, team_id)?;
         let entries = store.history(team_id)?;
         let Some(pos) = entries
             .iter()
@@ -153,34 +193,28 @@ impl Autotuner {
             return Ok(None);
         };
         let entry = &entries[pos];
-        let r = entry.result.clone().unwrap_or_default();
-        let needed = r
-            .get("auto_rollback_runs")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(10);
+        let r: ApplyRecord = change_record::read(entry)?;
+        let needed = r.auto_rollback_runs;
         let mut report = CheckReport {
             team_id: team_id.to_string(),
             history_index: entry.index,
-            status: String::new(),
+            status: CheckStatus::Waiting,
             message: String::new(),
             post_change_runs: 0,
             needed_runs: needed,
             decision: None,
             rollback: None,
         };
-        if r.get("auto_rollback").and_then(|v| v.as_bool()) == Some(false) {
-            report.status = "disabled".into();
+        if !r.auto_rollback {
+            report.status = CheckStatus::Disabled;
             report.message = "auto-rollback is off for this change".into();
             return Ok(Some(report));
         }
-        let (Some(old_hash), Some(new_hash)) = (
-            r.get("old_config_hash").and_then(|v| v.as_str()),
-            r.get("new_config_hash").and_then(|v| v.as_str()),
-        ) else {
-            return Ok(None);
-        };
-        let apply_seq = r.get("apply_seq").and_then(|v| v.as_i64()).unwrap_or(0);
-        let mut post_q = RunQuery::new().after_seq(apply_seq).config_hash(new_hash);
+        // No run of the team before the change: every later run is the change's.
+        let apply_seq = r.apply_seq.unwrap_or(0);
+        let mut post_q = RunQuery::new()
+            .after_seq(apply_seq)
+            .config_hash(r.new_config_hash.clone());
         post_q.variant = VariantFilter::Unlabelled;
         let post: Vec<_> = store
             .team_runs(team_id, &post_q)?
@@ -189,7 +223,7 @@ impl Autotuner {
             .collect();
         report.post_change_runs = post.len() as u64;
         if (post.len() as u64) < needed {
-            report.status = "waiting".into();
+            report.status = CheckStatus::Waiting;
             report.message = format!("{} of {needed} runs recorded since the change", post.len());
             return Ok(Some(report));
         }
@@ -197,7 +231,7 @@ impl Autotuner {
             .stored_team_runs(
                 team_id,
                 &RunQuery::new()
-                    .config_hash(old_hash)
+                    .config_hash(r.old_config_hash.clone())
                     .limit(PRE_CHANGE_WINDOW * 4),
             )?
             .into_iter()
@@ -206,63 +240,44 @@ impl Autotuner {
             .collect();
         let pre = &pre[pre.len().saturating_sub(PRE_CHANGE_WINDOW as usize)..];
         if pre.len() < 2 {
-            report.status = VERIFIED.into();
+            report.status = CheckStatus::Verified;
             report.message = "too few pre-change runs to compare; the change stays".into();
-            store.set_history_status(
-                entry.id,
-                &HistoryStatus::Other(VERIFIED.into()),
-                Some(&report.message),
-            )?;
+            store.set_history_status(entry.id, &HistoryStatus::Verified, Some(&report.message))?;
             return Ok(Some(report));
         }
-        let threshold = r
-            .get("threshold_percent")
-            .and_then(|v| v.as_f64())
-            .unwrap_or(5.0);
         let rules = DecisionRules {
-            threshold_percent: threshold,
+            threshold_percent: r.threshold_percent,
             ..DecisionRules::default()
         };
         // Judge the change by what it was kept for: a reliability change is expected to
         // lengthen runs, so its later runs are held to the success-rate rules.
-        let decision = if r.get("ab_metric").and_then(|v| v.as_str()) == Some("success_rate") {
+        let decision = if r.ab_metric == AbMetric::SuccessRate {
             decide_reliability(&outcomes(pre), &outcomes(&post), &rules, entry.id as u64)
         } else {
             decide(&outcomes(pre), &outcomes(&post), &rules, entry.id as u64)
         };
         if decision.status == AbStatus::Failed {
-            report.status = "rolled_back".into();
+            report.status = CheckStatus::RolledBack;
             report.message = format!(
                 "the change regressed after it was kept: {}",
                 decision.reason
             );
-            let rb = rollback_to(
-                &mut store,
-                &entries,
-                pos,
-                false,
-                true,
-                Some(&report.message),
-            );
+            let rb = rollback_to(store, &entries, pos, false, true, Some(&report.message));
             match rb {
                 Ok(rb) => report.rollback = Some(rb),
                 Err(e) => {
-                    report.status = "regressed".into();
+                    report.status = CheckStatus::Regressed;
                     report.message = format!("{}; the file was NOT restored: {e}", report.message);
                 }
             }
         } else {
-            report.status = VERIFIED.into();
+            report.status = CheckStatus::Verified;
             report.message = format!(
                 "{} runs after the change hold up: {}",
                 post.len(),
                 decision.reason
             );
-            store.set_history_status(
-                entry.id,
-                &HistoryStatus::Other(VERIFIED.into()),
-                Some(&report.message),
-            )?;
+            store.set_history_status(entry.id, &HistoryStatus::Verified, Some(&report.message))?;
         }
         report.decision = Some(decision);
         Ok(Some(report))
@@ -272,7 +287,7 @@ impl Autotuner {
 /// Restores the file to its state before `entries[pos]`: history entry first (pending), then
 /// the atomic write, then the statuses.
 fn rollback_to(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     entries: &[HistoryEntry],
     pos: usize,
     force: bool,
@@ -291,11 +306,13 @@ fn rollback_to(
         message: e.to_string(),
     })?;
     if current != newest.new_content && !force {
-        return Err(Error::Usage(format!(
-            "{} changed since history entry {} wrote it (edited by hand?); refusing to roll back over it. Use --force to restore it anyway",
-            path.display(),
-            newest.index
-        )));
+        return Err(Error::FileChanged {
+            path: path.clone(),
+            when: format!(
+                "since history entry {} wrote it (edited by hand?); refusing to roll back over it. Use --force to restore it anyway",
+                newest.index
+            ),
+        });
     }
     let undone: Vec<i64> = entries[pos..]
         .iter()
@@ -309,10 +326,19 @@ fn rollback_to(
         previous_content: current,
         new_content: target.previous_content.clone(),
         suggestion: None,
-        result: Some(json!({"undoes": undone, "restored_before_index": target.index, "automatic": automatic})),
+        result: change_record::write(&RollbackRecord {
+            undoes: undone.clone(),
+            restored_before_index: target.index,
+            automatic,
+        }),
         status: HistoryStatus::Pending,
         pre_change_seq: None,
-        note: note.map(str::to_string).or_else(|| Some(format!("rolled back to the state before entry {}", target.index))),
+        note: note.map(str::to_string).or_else(|| {
+            Some(format!(
+                "rolled back to the state before entry {}",
+                target.index
+            ))
+        }),
     })?;
     crate::atomic_write(path, target.previous_content.as_bytes())?;
     for id in &undone {

@@ -9,12 +9,16 @@ use serde_json::Value as Json;
 use crate::error::Error;
 
 pub fn parse_input_pair(pair: &str) -> Result<(String, Json), Error> {
-    let (k, v) = pair
-        .split_once('=')
-        .ok_or_else(|| Error::Usage(format!("--input `{pair}`: expected KEY=VALUE")))?;
+    let (k, v) = pair.split_once('=').ok_or_else(|| Error::InputPair {
+        pair: pair.to_string(),
+        problem: "expected KEY=VALUE",
+    })?;
     let k = k.trim();
     if k.is_empty() {
-        return Err(Error::Usage(format!("--input `{pair}`: the key is empty")));
+        return Err(Error::InputPair {
+            pair: pair.to_string(),
+            problem: "the key is empty",
+        });
     }
     let value = serde_json::from_str(v).unwrap_or_else(|_| Json::String(v.to_string()));
     Ok((k.to_string(), value))

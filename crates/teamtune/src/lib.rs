@@ -1,34 +1,56 @@
 //! teamtune, the library: run agent-team workflows, record every team run, analyse the
 //! history, and (see [`Autotuner`]) suggest, prove and keep better team configurations.
 //!
-//! The pieces: [`teamtune_model`] (workflow files and records), [`teamtune_engine`]
-//! (execution), [`teamtune_store`] (SQLite store), [`teamtune_analysis`] (detectors,
-//! strategies, statistics). This crate orchestrates them; [`run_batch`] is the entry point
-//! for running a workflow many times.
+//! This crate is the facade over the model, engine, store and analysis crates: callers (the
+//! CLI, the benchmark, the Python package) use [`Autotuner`] and the types re-exported here,
+//! never the lower crates. Principal operations: [`Autotuner::validate`],
+//! [`Autotuner::prepare`] + [`Autotuner::run`] (run and record), [`Autotuner::analyze`],
+//! [`Autotuner::suggest`], [`Autotuner::apply`], [`Autotuner::benchmark`],
+//! [`Autotuner::history`], [`Autotuner::rollback`], [`Autotuner::check`],
+//! [`Autotuner::export`]. Trial runs go through a [`TrialRunner`].
 
 mod ab;
 mod apply;
 mod autotuner;
 mod batch;
 mod benchmark;
+mod change_record;
 mod error;
+mod export;
 mod fs;
 mod history;
 mod inputs;
+mod record;
+mod trial;
+mod validate;
 
-pub use ab::{AbOutcome, AbPlan, outcomes, run_ab};
+pub use ab::{AbOutcome, AbPlan, ArmRunner, outcomes, run_ab};
 pub use apply::{
     ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet,
 };
 pub use autotuner::{AnalysisReport, Autotuner, MetricsSource, SuggestionReport};
-pub use batch::{BatchOptions, BatchSummary, run_batch, uses_virtual_time};
+pub use batch::{BatchOptions, BatchSummary};
 pub use benchmark::BenchmarkReport;
+pub use change_record::{ApplyRecord, RollbackRecord};
 pub use error::Error;
 pub use fs::atomic_write;
-pub use history::{CheckReport, RollbackReport};
+pub use history::{CheckReport, CheckStatus, RollbackReport};
 pub use inputs::{parse_input_pair, read_inputs_file};
+pub use record::{RunReport, Runnable};
+pub use trial::{TrialRunner, WorkflowRunner};
+pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, WorkflowSummary};
 
-pub use teamtune_analysis as analysis;
-pub use teamtune_engine as engine;
-pub use teamtune_model as model;
-pub use teamtune_store as store;
+// The types of the lower crates that appear in this crate's API, and nothing else of them:
+// callers go through `Autotuner`.
+pub use teamtune_analysis::{
+    AbDecision, AbMetric, AbStatus, Baselines, BaselinesError, Comparison, Guardrail, Insight,
+    MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare,
+};
+pub use teamtune_engine::{Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder};
+pub use teamtune_model::{
+    Formation, HitlType, LoadError, MemberConfig, MemberMetrics, StopCause, TeamConfig,
+    TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
+};
+pub use teamtune_store::{
+    ExportFormat, HistoryEntry, HistoryKind, HistoryStatus, Store, StoreError, resolve_path,
+};

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use teamtune::analysis::Suggestion;
+use teamtune::Suggestion;
 use teamtune::{ApplyMode, ApplyObserver, ApplyOptions, Choice};
 
 use crate::args::ApplyArgs;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use teamtune::analysis::compare;
+use teamtune::compare;
 
 use crate::args::CompareArgs;
 use crate::exit::{CliError, CliResult, Code};

@@ -10,11 +10,7 @@ pub fn list(args: &HistoryArgs) -> CliResult {
     Ok(Code::Done)
 }
 
-fn print_history(
-    team_id: &str,
-    entries: &[teamtune::store::HistoryEntry],
-    json: bool,
-) -> CliResult<()> {
+fn print_history(team_id: &str, entries: &[teamtune::HistoryEntry], json: bool) -> CliResult<()> {
     if json {
         let list: Vec<serde_json::Value> = entries
             .iter()
@@ -70,7 +66,10 @@ pub fn check(args: &CheckArgs) -> CliResult {
         }
     }
     Ok(
-        if report.as_ref().is_some_and(|r| r.status == "rolled_back") {
+        if report
+            .as_ref()
+            .is_some_and(|r| r.status == teamtune::CheckStatus::RolledBack)
+        {
             Code::NotSucceeded
         } else {
             Code::Done
@@ -79,18 +78,19 @@ pub fn check(args: &CheckArgs) -> CliResult {
 }
 
 /// After `teamtune run` records runs: check each team that has a kept change.
-pub fn auto_check(store: Option<&std::path::Path>, team_ids: &[String]) {
-    let Ok(tuner) = super::tuner(store, None) else {
-        return;
-    };
-    for team in team_ids {
-        match tuner.check(team) {
-            Ok(Some(r)) if r.status == "rolled_back" || r.status == "regressed" => {
-                crate::render::print_check(&r)
-            }
-            Ok(Some(r)) if r.status == "verified" => eprintln!("teamtune: {}: {}", team, r.message),
-            Ok(_) => {}
-            Err(e) => eprintln!("teamtune: auto-rollback check of `{team}` failed: {e}"),
+/// Reports what the auto-rollback check after `teamtune run` found for one team.
+pub fn report_auto_check(
+    team: &str,
+    check: &Result<Option<teamtune::CheckReport>, teamtune::Error>,
+) {
+    match check {
+        Ok(Some(r)) if r.status.is_regression() => crate::render::print_check(r),
+        Ok(Some(r)) if r.status == teamtune::CheckStatus::Verified => {
+            eprintln!("teamtune: {}: {}", team, r.message)
         }
+        Ok(_) => {}
+        // A team whose runs were recorded has a store; a missing one means nothing to check.
+        Err(teamtune::Error::NoStore { .. }) => {}
+        Err(e) => eprintln!("teamtune: auto-rollback check of `{team}` failed: {e}"),
     }
 }

@@ -31,30 +31,14 @@ pub fn dispatch(cli: Cli) -> CliResult {
     }
 }
 
-/// Loads a workflow file, turning load errors into exit-2 errors with `path:line:col`.
-pub(crate) fn load(path: &std::path::Path) -> CliResult<teamtune::model::WorkflowFile> {
-    teamtune::model::load_file(path).map_err(|e| match e {
-        teamtune::model::LoadError::Io { .. } => crate::exit::CliError::input(e.to_string()),
-        teamtune::model::LoadError::Invalid { .. } => crate::exit::CliError::input(e.to_string()),
-    })
-}
-
-/// Opens the store at `--store`, `$TEAMTUNE_STORE` or the default path.
-pub(crate) fn open_store(
-    explicit: Option<&std::path::Path>,
-) -> CliResult<teamtune::store::SqliteStore> {
-    let path = teamtune::store::resolve_path(explicit);
-    Ok(teamtune::store::SqliteStore::open(&path)?)
-}
-
 /// The autotuner over `--store` (or the default store) with `--baselines`.
 pub(crate) fn tuner(
     store: Option<&std::path::Path>,
     baselines: Option<&std::path::Path>,
 ) -> CliResult<teamtune::Autotuner> {
-    let mut t = teamtune::Autotuner::new(teamtune::store::resolve_path(store));
+    let mut t = teamtune::Autotuner::new(teamtune::resolve_path(store));
     if let Some(b) = baselines {
-        let b = teamtune::analysis::Baselines::from_file(b)
+        let b = teamtune::Baselines::from_file(b)
             .map_err(|e| crate::exit::CliError::input(e.to_string()))?;
         t = t.with_baselines(b);
     }
@@ -87,8 +71,7 @@ pub(crate) fn source(args: &crate::args::SourceArgs) -> teamtune::MetricsSource 
 }
 
 /// Says which members run on the simulator only because they name no provider or command.
-pub(crate) fn note_implicit_sim(engine: &teamtune::engine::Engine) {
-    let members = engine.implicitly_simulated();
+pub(crate) fn note_implicit_sim(members: &[String]) {
     if members.is_empty() {
         return;
     }

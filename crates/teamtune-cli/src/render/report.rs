@@ -53,7 +53,7 @@ pub fn print_suggestions(r: &teamtune::SuggestionReport) {
     }
 }
 
-pub fn print_suggestion(n: usize, s: &teamtune::analysis::Suggestion) {
+pub fn print_suggestion(n: usize, s: &teamtune::Suggestion) {
     let p = serde_json::to_value(s.priority)
         .ok()
         .and_then(|v| v.as_str().map(str::to_uppercase))

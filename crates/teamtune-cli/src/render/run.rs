@@ -1,10 +1,8 @@
 //! `teamtune run`: one line per run, the batch summary table, and `--verbose` events.
 
-use std::path::PathBuf;
-
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use indexmap::IndexMap;
-use teamtune::model::WorkflowRunRecord;
+use teamtune::WorkflowRunRecord;
 
 use super::{DIM, RESET};
 
@@ -73,11 +71,7 @@ impl RunSummary {
         }
     }
 
-    pub fn team_ids(&self) -> Vec<String> {
-        self.teams.keys().cloned().collect()
-    }
-
-    pub fn print(&self, virtual_time: bool, store: Option<PathBuf>) {
+    pub fn print(&self, virtual_time: bool, store: Option<&str>) {
         let clock = if virtual_time { " (virtual time)" } else { "" };
         outln!(
             "{} runs, {} succeeded ({:.1}%), mean {:.2}s, p95 {:.2}s{clock}",
@@ -119,7 +113,7 @@ impl RunSummary {
             outln!("{table}");
         }
         if let Some(p) = store {
-            outln!("recorded in {}", p.display());
+            outln!("recorded in {}", p);
         }
     }
 }
@@ -144,8 +138,8 @@ fn p95(v: &[f64]) -> f64 {
 }
 
 /// `--verbose`: the engine's events, one line each on stderr.
-pub fn event_logger() -> teamtune::engine::EventSink {
-    use teamtune::engine::Event;
+pub fn event_logger() -> teamtune::EventSink {
+    use teamtune::Event;
     std::sync::Arc::new(|e: &Event| {
         let ok = |s: bool| if s { "ok" } else { "FAILED" };
         match e {

@@ -3,7 +3,7 @@
 use super::report::changes;
 use super::{BOLD, DIM, GREEN, RED, RESET, YELLOW, banner};
 
-pub fn print_suggestion_to_stderr(n: usize, s: &teamtune::analysis::Suggestion) {
+pub fn print_suggestion_to_stderr(n: usize, s: &teamtune::Suggestion) {
     anstream::eprintln!(
         "{n:>2}. [{:?}] {}  id {}",
         s.priority,
@@ -29,8 +29,8 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
         return;
     }
     for (i, r) in results.iter().enumerate() {
-        let (c, word) = match (r.success, r.validation_status.as_str()) {
-            (true, "dry_run") => (YELLOW, "DRY RUN"),
+        let (c, word) = match (r.success, r.validation_status) {
+            (true, teamtune::AbStatus::DryRun) => (YELLOW, "DRY RUN"),
             (true, _) => (GREEN, "KEPT"),
             (false, _) => (RED, "NOT APPLIED"),
         };
@@ -38,12 +38,12 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             "{:>2}. {c}{BOLD}{word}{RESET} {} ({})",
             i + 1,
             r.optimization.id,
-            r.validation_status
+            r.validation_status.as_str()
         );
         outln!("    {}", r.optimization.description);
         if let Some(imp) = r.improvement_percentage {
             let of = match r.metric {
-                Some(teamtune::analysis::AbMetric::SuccessRate) => " in seconds per successful run",
+                Some(teamtune::AbMetric::SuccessRate) => " in seconds per successful run",
                 _ => " in mean duration",
             };
             outln!(
@@ -128,8 +128,8 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
     );
     outln!(
         "improvement {:.2}%  -> {BOLD}{}{RESET} ({})",
-        r.improvement_percentage,
-        r.status,
+        d.improvement_percentage,
+        d.status.as_str(),
         d.reason
     );
     let s = &d.statistics;
@@ -154,7 +154,7 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
     }
 }
 
-pub fn print_history(team_id: &str, entries: &[teamtune::store::HistoryEntry]) {
+pub fn print_history(team_id: &str, entries: &[teamtune::HistoryEntry]) {
     banner(&format!("teamtune history: team {team_id}"));
     if entries.is_empty() {
         outln!("No changes recorded.");
@@ -174,7 +174,7 @@ pub fn print_history(team_id: &str, entries: &[teamtune::store::HistoryEntry]) {
 }
 
 pub fn print_check(r: &teamtune::CheckReport) {
-    if r.status == "rolled_back" || r.status == "regressed" {
+    if r.status.is_regression() {
         anstream::eprintln!(
             "{RED}{BOLD}!!! AUTO-ROLLBACK: team {} (history entry {}) !!!{RESET}",
             r.team_id,
@@ -193,7 +193,7 @@ pub fn print_check(r: &teamtune::CheckReport) {
             "team {} entry {}: {} ({})",
             r.team_id,
             r.history_index,
-            r.status,
+            r.status.as_str(),
             r.message
         );
     }

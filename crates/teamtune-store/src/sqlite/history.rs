@@ -219,7 +219,7 @@ impl RawEntry {
             file_path: PathBuf::from(self.file_path),
             previous_content: self.previous_content,
             new_content: self.new_content,
-            status: HistoryStatus::from(self.status),
+            status: self.status.parse().map_err(corrupt)?,
             pre_change_seq: self.pre_change_seq,
             note: self.note,
         })

@@ -7,10 +7,10 @@
 
 #![allow(clippy::print_stderr)]
 
-use teamtune::analysis::{AbStatus, DecisionRules, decide};
-use teamtune::engine::{Engine, RunOptions, run_seed};
-use teamtune::model::load_str;
 use teamtune::outcomes;
+use teamtune_analysis::{AbStatus, DecisionRules, decide};
+use teamtune_engine::{Engine, RunOptions, run_seed};
+use teamtune_model::load_str;
 
 pub fn engine(scale: f64) -> Engine {
     let yaml = format!(
@@ -32,8 +32,8 @@ pub fn engine(scale: f64) -> Engine {
     Engine::new(&file, None).unwrap()
 }
 
-pub fn sample(engine: &Engine, base_seed: u64, n: u64) -> Vec<teamtune::model::TeamRunRecord> {
-    let rt = teamtune::engine::virtual_runtime().unwrap();
+pub fn sample(engine: &Engine, base_seed: u64, n: u64) -> Vec<teamtune_model::TeamRunRecord> {
+    let rt = teamtune_engine::virtual_runtime().unwrap();
     rt.block_on(async {
         let mut out = Vec::new();
         for i in 0..n {

@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use teamtune::analysis::{Suggestion, SuggestionType};
-use teamtune::model::{Variant, load_file};
-use teamtune::store::{HistoryStore, MetricsStore, SqliteStore};
-use teamtune::{ApplyMode, ApplyOptions, Autotuner, BatchOptions, FailPoint, Quiet, run_batch};
+use teamtune::Variant;
+use teamtune::{AbStatus, CheckStatus, Suggestion, SuggestionType};
+use teamtune::{ApplyMode, ApplyOptions, Autotuner, BatchOptions, FailPoint, Quiet};
+use teamtune_model::load_file;
+use teamtune_store::{HistoryStore, MetricsStore, SqliteStore};
 
 const AUDIT: &str = r#"# Four independent auditors.
 workflows:
@@ -70,7 +71,7 @@ fn apply_keeps_comments_and_rollback_restores_byte_for_byte() {
         .unwrap();
     let kept: Vec<_> = results.iter().filter(|r| r.history_id.is_some()).collect();
     assert!(!kept.is_empty(), "{results:#?}");
-    assert_eq!(kept[0].validation_status, "passed");
+    assert_eq!(kept[0].validation_status, AbStatus::Passed);
     let edited = std::fs::read_to_string(&file).unwrap();
     assert_ne!(edited, AUDIT);
     for line in AUDIT.lines().filter(|l| l.trim_start().starts_with('#')) {
@@ -121,7 +122,7 @@ fn rollback_refuses_a_hand_edited_file_unless_forced() {
     );
     o.ab_test = false;
     let r = tuner.apply(&o, &mut Quiet).unwrap();
-    assert_eq!(r[0].validation_status, "skipped");
+    assert_eq!(r[0].validation_status, AbStatus::Skipped);
     let mut text = std::fs::read_to_string(&file).unwrap();
     text.push_str("# a hand edit\n");
     std::fs::write(&file, &text).unwrap();
@@ -162,7 +163,7 @@ fn a_worsening_candidate_fails_and_is_never_written() {
             &mut Quiet,
         )
         .unwrap();
-    assert_eq!(r[0].validation_status, "failed", "{:#?}", r[0]);
+    assert_eq!(r[0].validation_status, AbStatus::Failed, "{:#?}", r[0]);
     assert!(!r[0].success && r[0].history_id.is_none());
     assert!(r[0].improvement_percentage.unwrap() < -100.0);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
@@ -176,7 +177,7 @@ fn a_worsening_candidate_fails_and_is_never_written() {
     let runs = store
         .team_runs(
             "audit_team",
-            &teamtune::store::RunQuery::new().variant(Variant::Candidate),
+            &teamtune_store::RunQuery::new().variant(Variant::Candidate),
         )
         .unwrap();
     assert_eq!(runs.len(), 10);
@@ -255,11 +256,16 @@ fn a_kept_change_that_regresses_later_is_rolled_back_automatically() {
     assert!(r[0].success);
     assert_eq!(
         tuner.check("audit_team").unwrap().unwrap().status,
-        "waiting"
+        CheckStatus::Waiting
     );
-    record_runs(&mut store, &file, 10, 2);
-    let report = tuner.check("audit_team").unwrap().unwrap();
-    assert_eq!(report.status, "rolled_back", "{report:#?}");
+    // Recording runs checks the latest kept change, as `teamtune run` does.
+    let checks = record_runs(&mut store, &file, 10, 2);
+    let report = checks
+        .into_iter()
+        .find(|(team, _)| team == "audit_team")
+        .and_then(|(_, c)| c.unwrap())
+        .unwrap();
+    assert_eq!(report.status, CheckStatus::RolledBack, "{report:#?}");
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         parallel_text,
@@ -267,31 +273,32 @@ fn a_kept_change_that_regresses_later_is_rolled_back_automatically() {
     );
     let history = tuner.history("audit_team").unwrap();
     assert_eq!(history[1].status.as_str(), "rolled_back");
+    // The 20 runs recorded after the first change verified it; it stays in effect.
     assert_eq!(
-        history[0].status.as_str(),
-        "kept",
+        history[0].status,
+        teamtune::HistoryStatus::Verified,
         "the earlier change stays"
     );
 }
 
-fn record_runs(store: &mut SqliteStore, file: &Path, runs: u64, seed: u64) {
-    let loaded = load_file(file).unwrap();
-    let engine = teamtune::engine::Engine::new(&loaded, None).unwrap();
-    let mut all = Vec::new();
-    run_batch(
-        &engine,
-        &BatchOptions {
-            runs,
-            seed,
-            ..BatchOptions::default()
-        },
-        |r| -> Result<(), teamtune::Error> {
-            all.push(r);
-            Ok(())
-        },
-    )
-    .unwrap();
-    store.record_runs(&all).unwrap();
+fn record_runs(
+    store: &mut SqliteStore,
+    file: &Path,
+    runs: u64,
+    seed: u64,
+) -> Vec<(
+    String,
+    Result<Option<teamtune::CheckReport>, teamtune::Error>,
+)> {
+    // Through the facade, on its own connection to the same store file.
+    let tuner = Autotuner::new(store.path());
+    let runnable = tuner.prepare(file, None).unwrap();
+    let opts = BatchOptions {
+        runs,
+        seed,
+        ..BatchOptions::default()
+    };
+    tuner.run(&runnable, &opts, true, |_| {}).unwrap().checks
 }
 
 #[test]
@@ -320,8 +327,8 @@ fn a_reliability_fix_is_proven_on_the_success_rate_and_kept() {
     let results = tuner.apply(&o, &mut Quiet).unwrap();
     let r = &results[0];
     assert_eq!(r.optimization.metadata["metric"], "success_rate");
-    assert_eq!(r.metric, Some(teamtune::analysis::AbMetric::SuccessRate));
-    assert_eq!(r.validation_status, "passed", "{:#?}", r);
+    assert_eq!(r.metric, Some(teamtune::AbMetric::SuccessRate));
+    assert_eq!(r.validation_status, AbStatus::Passed, "{:#?}", r);
     let f = r.fisher.unwrap();
     assert_eq!((f.n_a, f.n_b), (30, 30), "three times --runs per side");
     assert!(f.successes_b > f.successes_a && f.p_value < 0.05);

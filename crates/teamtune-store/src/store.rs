@@ -1,0 +1,17 @@
+//! [`Store`]: everything teamtune keeps about a team, runs and change history, behind one
+//! object-safe trait, so the library holds a `Box<dyn Store>` and does not care which
+//! database is underneath (SQLite today; PostgreSQL is to come behind the same trait).
+
+use crate::{HistoryStore, MetricsStore, SqliteStore};
+
+/// A metrics store and a history store in one.
+pub trait Store: MetricsStore + HistoryStore + Send {
+    /// Where the store is, for messages (a file path, or a URL without its password).
+    fn location(&self) -> String;
+}
+
+impl Store for SqliteStore {
+    fn location(&self) -> String {
+        self.path().display().to_string()
+    }
+}

@@ -1,0 +1,153 @@
+//! Running a workflow and recording every run: the one place "run a batch and record it"
+//! is written. `teamtune run`, the baseline history `apply` records before it suggests, and
+//! the benchmark's history all come through [`Autotuner::run`] or [`Recorder`].
+
+use std::path::Path;
+
+use teamtune_engine::Engine;
+use teamtune_model::WorkflowRunRecord;
+use teamtune_store::Store;
+
+use crate::autotuner::{Access, Autotuner};
+use crate::batch::{BatchOptions, BatchSummary, run_batch};
+use crate::error::Error;
+use crate::history::CheckReport;
+
+/// Runs are written to the store in batches of this many (one transaction each).
+const STORE_BATCH: usize = 500;
+
+/// A workflow of a file, checked and ready to run.
+pub struct Runnable {
+    pub(crate) engine: Engine,
+}
+
+impl std::fmt::Debug for Runnable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runnable")
+            .field("workflow", &self.engine.workflow().name)
+            .finish()
+    }
+}
+
+impl Runnable {
+    /// Every member is simulated: runs take virtual time.
+    pub fn is_simulated(&self) -> bool {
+        self.engine.is_simulated()
+    }
+
+    /// Members on the simulator only because they name no provider or command.
+    pub fn implicitly_simulated(&self) -> Vec<String> {
+        self.engine.implicitly_simulated()
+    }
+
+    /// The ids of the workflow's team nodes.
+    pub fn team_ids(&self) -> Vec<String> {
+        self.engine
+            .workflow()
+            .teams()
+            .map(|t| t.id.clone())
+            .collect()
+    }
+}
+
+/// What [`Autotuner::run`] did.
+#[derive(Debug)]
+pub struct RunReport {
+    pub batch: BatchSummary,
+    /// Where the runs were recorded (`None` when they were not).
+    pub store: Option<String>,
+    /// The auto-rollback check of each team that ran, after recording (a check that could
+    /// not be made carries its error).
+    pub checks: Vec<(String, Result<Option<CheckReport>, Error>)>,
+}
+
+/// Writes runs to a store in batches as they come.
+pub(crate) struct Recorder<'a> {
+    store: &'a mut dyn Store,
+    pending: Vec<WorkflowRunRecord>,
+}
+
+impl<'a> Recorder<'a> {
+    pub fn new(store: &'a mut dyn Store) -> Self {
+        Recorder {
+            store,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, run: WorkflowRunRecord) -> Result<(), Error> {
+        self.pending.push(run);
+        if self.pending.len() >= STORE_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<(), Error> {
+        if !self.pending.is_empty() {
+            self.store.record_runs(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Autotuner {
+    /// Loads workflow `workflow` (or the file's only one) of `path` for running.
+    pub fn prepare(&self, path: &Path, workflow: Option<&str>) -> Result<Runnable, Error> {
+        let file = teamtune_model::load_file(path)?;
+        Ok(Runnable {
+            engine: Engine::new(&file, workflow)?,
+        })
+    }
+
+    /// Runs `opts.runs` runs, hands each to `each` as it ends, and (when `record`) records
+    /// them in the store, then checks each team's latest kept change for a regression
+    /// (auto-rollback). Runs finished before an error or Ctrl-C are still recorded.
+    pub fn run(
+        &self,
+        runnable: &Runnable,
+        opts: &BatchOptions,
+        record: bool,
+        mut each: impl FnMut(&WorkflowRunRecord),
+    ) -> Result<RunReport, Error> {
+        if !record {
+            let batch = run_batch(&runnable.engine, opts, |r| -> Result<(), Error> {
+                each(&r);
+                Ok(())
+            })?;
+            return Ok(RunReport {
+                batch,
+                store: None,
+                checks: Vec::new(),
+            });
+        }
+        let batch = self.using_store(Access::Create, |store| {
+            let mut recorder = Recorder::new(store);
+            let result = run_batch(&runnable.engine, opts, |r| {
+                each(&r);
+                recorder.push(r)
+            });
+            recorder.flush()?;
+            result
+        })?;
+        let checks = runnable
+            .team_ids()
+            .into_iter()
+            .map(|team| {
+                let check = self.check(&team);
+                (team, check)
+            })
+            .collect();
+        Ok(RunReport {
+            batch,
+            store: Some(self.store_location()),
+            checks,
+        })
+    }
+
+    /// Records runs made elsewhere (by another runner, or imported).
+    pub fn record_runs(&self, runs: &[WorkflowRunRecord]) -> Result<(), Error> {
+        self.using_store(Access::Create, |store| Ok(store.record_runs(runs)?))
+    }
+}

@@ -1,0 +1,151 @@
+//! Trial runs: a team run in a configuration of the tuner's choosing, for A/B tests and the
+//! baseline history. The tuner learns about a team only through a [`TrialRunner`]: by default
+//! a [`WorkflowRunner`] over the workflow file being tuned; the benchmark hands it a runner
+//! that holds the real file while the tuner sees one without its `sim:` blocks.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+use teamtune_engine::{Engine, HitlPolicy, RunOptions};
+use teamtune_model::{TeamConfig, Variant, Workflow, WorkflowRunRecord};
+
+use crate::batch::interruptible;
+use crate::error::Error;
+
+/// Runs a workflow with one team in a given configuration.
+pub trait TrialRunner {
+    /// Whether runs take virtual time (every member simulated): then they are nearly free,
+    /// and what they measure is the simulator.
+    fn is_simulated(&self) -> bool;
+
+    /// Runs the workflow once per seed with team `team_id` configured as `config`, each run
+    /// marked with `variant`.
+    fn run(
+        &mut self,
+        team_id: &str,
+        config: &TeamConfig,
+        seeds: &[u64],
+        variant: Option<Variant>,
+    ) -> Result<Vec<WorkflowRunRecord>, Error>;
+}
+
+/// The default runner: a workflow (as loaded from its file) with the team's configuration
+/// swapped in for each trial.
+pub struct WorkflowRunner {
+    workflow: Workflow,
+    label: String,
+    hitl: HitlPolicy,
+    inputs: IndexMap<String, Json>,
+    engines: HashMap<String, Engine>,
+    simulated: bool,
+}
+
+impl std::fmt::Debug for WorkflowRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkflowRunner")
+            .field("workflow", &self.workflow.name)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+impl WorkflowRunner {
+    /// `label` names the file in the run records.
+    pub fn new(
+        workflow: Workflow,
+        label: impl Into<String>,
+        hitl: HitlPolicy,
+        inputs: IndexMap<String, Json>,
+    ) -> Result<Self, Error> {
+        let label = label.into();
+        let engine = Engine::from_workflow(workflow.clone(), label.clone())?;
+        Ok(WorkflowRunner {
+            simulated: engine.is_simulated(),
+            workflow,
+            label,
+            hitl,
+            inputs,
+            engines: HashMap::new(),
+        })
+    }
+
+    /// A runner over the workflow of `path` that holds team `team_id`.
+    pub fn for_team(path: &std::path::Path, team_id: &str) -> Result<Self, Error> {
+        let file = teamtune_model::load_file(path)?;
+        let workflow = file
+            .find_team(team_id)
+            .map(|(w, _)| w.clone())
+            .ok_or_else(|| Error::TeamNotFound {
+                path: file.path.clone(),
+                team_id: team_id.to_string(),
+                teams: crate::autotuner::team_ids(&file),
+            })?;
+        WorkflowRunner::new(
+            workflow,
+            path.display().to_string(),
+            HitlPolicy::Approve,
+            IndexMap::new(),
+        )
+    }
+
+    fn engine(&mut self, team_id: &str, config: &TeamConfig) -> Result<&Engine, Error> {
+        let key = serde_json::to_string(config).unwrap_or_default();
+        if self.engines.len() >= 16 && !self.engines.contains_key(&key) {
+            self.engines.clear();
+        }
+        match self.engines.entry(key) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(v) => {
+                let wf = self
+                    .workflow
+                    .with_team_config(team_id, config)
+                    .map_err(|message| Error::Config {
+                        team_id: team_id.to_string(),
+                        message,
+                    })?;
+                Ok(v.insert(Engine::from_workflow(wf, self.label.clone())?))
+            }
+        }
+    }
+}
+
+impl TrialRunner for WorkflowRunner {
+    fn is_simulated(&self) -> bool {
+        self.simulated
+    }
+
+    fn run(
+        &mut self,
+        team_id: &str,
+        config: &TeamConfig,
+        seeds: &[u64],
+        variant: Option<Variant>,
+    ) -> Result<Vec<WorkflowRunRecord>, Error> {
+        let (hitl, inputs) = (self.hitl, self.inputs.clone());
+        let engine = self.engine(team_id, config)?;
+        let virtual_time = engine.is_simulated();
+        let rt = if virtual_time {
+            teamtune_engine::virtual_runtime()?
+        } else {
+            teamtune_engine::real_runtime()?
+        };
+        rt.block_on(async {
+            let mut out = Vec::with_capacity(seeds.len());
+            for &seed in seeds {
+                let opts = RunOptions {
+                    seed,
+                    inputs: inputs.clone(),
+                    hitl,
+                    responder: None,
+                    events: None,
+                    variant,
+                    virtual_time,
+                };
+                out.push(interruptible(engine.run(&opts), virtual_time).await?);
+            }
+            Ok(out)
+        })
+    }
+}
