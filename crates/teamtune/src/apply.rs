@@ -460,7 +460,7 @@ impl Autotuner {
             apply_team_config(&state.text, path, &opts.team_id, new_cfg).map_err(|source| {
                 Error::Edit {
                     path: path.clone(),
-                    source,
+                    source: Box::new(source),
                 }
             })?;
         let on_disk = std::fs::read_to_string(path).map_err(|e| Error::Input {

@@ -87,7 +87,7 @@ pub enum Error {
     #[error("{}: cannot write the change: {source}", path.display())]
     Edit {
         path: PathBuf,
-        source: teamtune_model::EditError,
+        source: Box<teamtune_model::EditError>,
     },
     /// A history entry whose recorded result cannot be read.
     #[error("history entry {index} of team `{team_id}` is malformed: {message}")]
