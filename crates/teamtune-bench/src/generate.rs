@@ -2,9 +2,10 @@
 //!
 //! `generate --seed S --count N --out DIR [--prefix NAME]` writes N workflow files
 //! `DIR/NAME-S-II.yaml` (I from 1, at least two digits), each holding one simulated team
-//! that `teamtune validate`, `teamtune run` and the bench's [`Scenario::load`] accept. The
-//! same seed always gives byte-identical files, and file `I` does not depend on N (a longer
-//! run of the same seed starts with the same files).
+//! that `teamtune validate`, `teamtune run` and the bench's
+//! [`Scenario::load`](crate::scenario::Scenario::load) accept. The same seed always gives
+//! byte-identical files, and file `I` does not depend on N (a longer run of the same seed
+//! starts with the same files).
 //!
 //! Three kinds, in a fixed cycle of five files (`random`, `near_optimal`, `random`, `joint`,
 //! `random`: 60% / 20% / 20%), each named in the file's first line
