@@ -9,11 +9,12 @@
 //! Modules: [`scenario`] (loading and checks), [`tuning`] (the user's loop), [`grid`] (the
 //! oracle's search space), [`oracle`] (the exhaustive search), [`objective`] (scoring in
 //! virtual time on several threads), [`measure`](mod@measure) (one scenario end to end), [`report`]
-//! (JSON and table).
+//! (JSON and table), [`generate`] (`teamtune-bench generate`: seeded random scenario files).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod error;
+mod generate;
 mod grid;
 mod measure;
 mod objective;
@@ -44,6 +45,8 @@ struct Cli {
 enum Command {
     /// Tuning against an exhaustive oracle, on simulated scenarios.
     Tuning(TuningArgs),
+    /// Write seeded random scenario files covering the whole simulator model.
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tuning(args) => run_tuning(args),
+        Command::Generate(args) => generate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Integration tests: drive the real `teamtune-bench` binary on tiny grids.
 
 mod bad_input;
+mod generate;
 mod tuning;
 
 use std::path::{Path, PathBuf};
