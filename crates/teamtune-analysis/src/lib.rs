@@ -7,10 +7,11 @@
 //! [`strategy`] turns insights and history into ranked [`Suggestion`]s against the team's
 //! current `TeamConfig` ([`suggest`], [`apply_suggestion`]).
 //! [`stats`] has Welch's t-test, Mann-Whitney U, the seeded bootstrap and [`compare`];
-//! [`ab`] decides an A/B test ([`decide`]: improvement, significance, guardrails, status).
+//! [`ab`] decides an A/B test ([`decide`]: improvement, significance, guardrails, status),
+//! or runs one sequentially ([`SequentialTest`], sized by [`pairs_needed`]).
 //!
 //! Principal types: [`RunSample`], [`Summary`], [`Baselines`], [`Insight`], [`Detector`],
-//! [`Strategy`], [`Suggestion`], [`AbDecision`],
+//! [`Strategy`], [`Suggestion`], [`AbDecision`], [`SequentialDecision`],
 //! [`Comparison`], [`MetricsError`].
 
 pub mod ab;
@@ -31,6 +32,12 @@ pub use ab::decision::{
     decide_reliability, decide_runs,
 };
 pub use ab::guardrail::Guardrail;
+pub use ab::sequential::{
+    GuardrailState, Look, ObjectiveEstimate, SequentialDecision, SequentialError,
+    SequentialGuardrail, SequentialInfo, SequentialObjective, SequentialRules, SequentialTest,
+    run_sequential, tail_threshold,
+};
+pub use ab::sequential_power::{PowerEstimate, pairs_needed, pairs_needed_with};
 pub use baselines::Baselines;
 pub use detect::{DetectionInput, Detector, analyze, analyze_with, default_detectors};
 pub use error::{ApplyError, BaselinesError, MetricsError, Position};

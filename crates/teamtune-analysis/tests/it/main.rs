@@ -1,5 +1,6 @@
 //! Integration tests of teamtune-analysis: one binary, one module per concern.
 
+mod sequential;
 mod stats_vs_scipy;
 mod strategies;
 mod victor_parity;
