@@ -91,8 +91,9 @@ fn member_note(member: &Option<String>) -> String {
 enum Slot {
     /// The file's member at this position.
     Keep(usize),
-    /// A clone of the file's last member.
-    Clone,
+    /// A clone of the file's member at this position: the last one with the new member's
+    /// role, else the last one.
+    Clone(usize),
 }
 
 /// Keys of the team node this module may change, in the order new ones are placed.
@@ -272,7 +273,12 @@ fn plan_members(team: &str, old: &TeamConfig, new: &TeamConfig) -> Result<Vec<Sl
             }
             None => {
                 first_added.get_or_insert(&m.id);
-                slots.push(Slot::Clone);
+                let source = old
+                    .members
+                    .iter()
+                    .rposition(|o| o.role == m.role)
+                    .unwrap_or(old.members.len() - 1);
+                slots.push(Slot::Clone(source));
             }
         }
     }
@@ -428,7 +434,7 @@ impl Editor<'_> {
             .iter()
             .filter_map(|s| match s {
                 Slot::Keep(i) => Some(*i),
-                Slot::Clone => None,
+                Slot::Clone(_) => None,
             })
             .collect();
         for (i, item) in items.iter().enumerate() {
@@ -443,9 +449,12 @@ impl Editor<'_> {
                     self.member_edits(doc, &items[i], &old.members[i], want, false, edits)?;
                 }
                 Slot::Keep(_) => {}
-                Slot::Clone => {
-                    added.extend(self.clone_member(doc, items[items.len() - 1], old, want)?)
-                }
+                Slot::Clone(source) => added.extend(self.clone_member(
+                    doc,
+                    items[source],
+                    &old.members[source],
+                    want,
+                )?),
             }
         }
         if !added.is_empty() {
@@ -460,7 +469,7 @@ impl Editor<'_> {
         &self,
         doc: &Doc,
         source: text::Item,
-        old: &TeamConfig,
+        cur: &MemberConfig,
         want: &MemberConfig,
     ) -> Result<Vec<String>, EditError> {
         let start = doc.lines[source.line].start;
@@ -473,14 +482,9 @@ impl Editor<'_> {
             self.unsupported(
                 Some(&want.id),
                 "members",
-                "cannot read the last member to clone it",
+                "cannot read the member to clone",
             )
         })?;
-        let Some(cur) = old.members.last() else {
-            return Err(EditError::NoMembers {
-                team: self.team.to_string(),
-            });
-        };
         let mut edits = Vec::new();
         self.member_edits(&sub, &item, cur, want, true, &mut edits)?;
         let out = text::apply(&snippet, edits)

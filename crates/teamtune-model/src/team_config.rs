@@ -76,8 +76,9 @@ impl TeamNode {
 
 impl TeamNode {
     /// This team with `config` applied: formation, timeouts, budgets and the members list.
-    /// Members are matched by id; a new id clones the last current member (ARCHITECTURE
-    /// section 4), so a grown team keeps the runner of the team's last member.
+    /// Members are matched by id; a new id clones the last current member with the same role
+    /// (else the last member), so a grown pool of interchangeable workers grows with copies
+    /// of a worker, not of a specialist that happens to be last.
     pub fn with_config(&self, config: &TeamConfig) -> Result<TeamNode, String> {
         if config.members.is_empty() {
             return Err(format!(
@@ -91,7 +92,12 @@ impl TeamNode {
             .ok_or_else(|| format!("team `{}` has no members", self.id))?;
         let mut members = Vec::with_capacity(config.members.len());
         for mc in &config.members {
-            let base = self.members.iter().find(|m| m.id == mc.id).unwrap_or(last);
+            let base = self
+                .members
+                .iter()
+                .find(|m| m.id == mc.id)
+                .or_else(|| self.members.iter().rev().find(|m| m.role == mc.role))
+                .unwrap_or(last);
             let mut m = base.clone();
             m.id.clone_from(&mc.id);
             m.role.clone_from(&mc.role);

@@ -93,10 +93,7 @@ pub(super) fn check(
     for (k, (slot, b_m)) in slots.iter().zip(b_members).enumerate() {
         let (src, keys): (usize, &[&str]) = match *slot {
             Slot::Keep(i) => (i, MEMBER_KEYS),
-            Slot::Clone => (
-                a_members.len().saturating_sub(1),
-                &[MEMBER_KEYS, CLONE_KEYS].concat(),
-            ),
+            Slot::Clone(source) => (source, &[MEMBER_KEYS, CLONE_KEYS].concat()),
         };
         let Some(a_m) = a_members.get(src) else {
             return Err(changed(format!("{node_path}.members")));

@@ -368,3 +368,25 @@ fn flow_members_list_is_refused_only_when_members_change() {
         "{e}"
     );
 }
+
+#[test]
+fn a_grown_pool_clones_a_worker_not_the_specialist_listed_last() {
+    let src = "workflows:\n  w:\n    nodes:\n      - id: t\n        type: team\n        team_formation: parallel\n        members:\n          - id: worker_1\n            role: worker\n            tool_budget: 5\n          - id: worker_2\n            role: worker\n            tool_budget: 5\n          - id: lead\n            role: security_reviewer  # distinct goal\n            tool_budget: 9\n";
+    let path = std::path::Path::new("t.yaml");
+    let file = teamtune_model::load_str(path, src).unwrap();
+    let team = file.find_team("t").unwrap().1;
+    let mut cfg = teamtune_model::TeamConfig::of(team);
+    let mut new = cfg.members[0].clone();
+    new.id = "worker_3".into();
+    cfg.members.push(new);
+    let out = teamtune_model::apply_team_config(src, path, "t", &cfg).unwrap();
+    let edited = teamtune_model::load_str(path, &out).unwrap();
+    let t = edited.find_team("t").unwrap().1;
+    let ids: Vec<&str> = t.members.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["worker_1", "worker_2", "lead", "worker_3"]);
+    assert_eq!(t.members[3].role, "worker");
+    assert_eq!(t.members[3].tool_budget, Some(5));
+    let wf = file.find_team("t").unwrap().0.with_team_config("t", &cfg).unwrap();
+    let grown = wf.team("t").unwrap();
+    assert_eq!(grown.members[3].role, "worker");
+}
