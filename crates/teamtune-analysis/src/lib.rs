@@ -26,6 +26,7 @@ pub mod stats;
 pub mod strategy;
 pub mod suggestion;
 pub mod summary;
+pub mod twin;
 
 pub use ab::decision::{
     AbDecision, AbMetric, AbStatus, DecisionRules, MetricsSnapshot, RunOutcome, decide,

@@ -479,11 +479,7 @@ impl Editor<'_> {
         let sub = Doc::new(&snippet);
         let last = sub.lines.len().saturating_sub(1);
         let item = sub.seq_items(0, last).first().copied().ok_or_else(|| {
-            self.unsupported(
-                Some(&want.id),
-                "members",
-                "cannot read the member to clone",
-            )
+            self.unsupported(Some(&want.id), "members", "cannot read the member to clone")
         })?;
         let mut edits = Vec::new();
         self.member_edits(&sub, &item, cur, want, true, &mut edits)?;

@@ -386,7 +386,12 @@ fn a_grown_pool_clones_a_worker_not_the_specialist_listed_last() {
     assert_eq!(ids, ["worker_1", "worker_2", "lead", "worker_3"]);
     assert_eq!(t.members[3].role, "worker");
     assert_eq!(t.members[3].tool_budget, Some(5));
-    let wf = file.find_team("t").unwrap().0.with_team_config("t", &cfg).unwrap();
+    let wf = file
+        .find_team("t")
+        .unwrap()
+        .0
+        .with_team_config("t", &cfg)
+        .unwrap();
     let grown = wf.team("t").unwrap();
     assert_eq!(grown.members[3].role, "worker");
 }
