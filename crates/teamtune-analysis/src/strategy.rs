@@ -48,18 +48,18 @@
 //! assert_eq!(found[0].suggested_config["max_iterations"], 2);
 //! ```
 
+mod estimate;
 mod formation_selection;
 mod member_selection;
 mod parallelization;
-mod prediction;
 mod team_sizing;
 mod timeout_tuning;
 mod tool_budget;
 
+pub use estimate::{DurationPrediction, predict_duration};
 pub use formation_selection::FormationSelection;
 pub use member_selection::MemberSelection;
 pub use parallelization::Parallelization;
-pub use prediction::{DurationPrediction, predict_duration};
 pub use team_sizing::TeamSizing;
 pub use timeout_tuning::TimeoutTuning;
 pub use tool_budget::ToolBudget;

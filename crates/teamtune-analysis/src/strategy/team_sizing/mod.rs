@@ -58,11 +58,9 @@ use self::grow::concurrent_grow;
 use self::replay::Replay;
 use self::shrink::concurrent_resize;
 use self::victor_rule::victor_resize;
-use crate::detect::MIN_EVIDENCE_RUNS;
-use crate::run_sample::FailureKind;
+use crate::strategy::estimate::{any_budget_exhausted, budget_following_usage};
 use crate::strategy::{Strategy, StrategyContext};
 use crate::suggestion::Suggestion;
-use crate::summary::{mean, quantile};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TeamSizing;
@@ -95,26 +93,10 @@ impl Strategy for TeamSizing {
 /// budget exhaustion): such a member keeps spending its budget however the work is shared,
 /// so more members would not cut the calls each makes.
 fn calls_follow_budget(ctx: &StrategyContext<'_>) -> bool {
-    if ctx
-        .records
-        .iter()
-        .any(|r| !r.success && r.failed_by(FailureKind::BudgetExhausted))
-    {
-        return false;
-    }
-    ctx.config.members.iter().any(|m| {
-        let Some(budget) = m.tool_budget.filter(|b| *b >= 2).map(f64::from) else {
-            return false;
-        };
-        let calls: Vec<f64> = ctx
-            .records
+    !any_budget_exhausted(ctx.records)
+        && ctx
+            .config
+            .members
             .iter()
-            .flat_map(|r| r.members.iter())
-            .filter(|s| *s.member_id == *m.id && s.success)
-            .map(|s| s.tool_calls_used as f64)
-            .collect();
-        calls.len() >= MIN_EVIDENCE_RUNS
-            && (quantile(&calls, 0.1).is_some_and(|q| q >= 0.5 * budget)
-                || mean(&calls).is_some_and(|c| c >= 0.8 * budget))
-    })
+            .any(|m| budget_following_usage(ctx.records, m).is_some())
 }

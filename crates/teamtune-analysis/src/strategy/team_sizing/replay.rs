@@ -12,7 +12,7 @@ use teamtune_model::Formation;
 use crate::detect::MIN_EVIDENCE_RUNS;
 use crate::run_sample::{FailureKind, RunSample};
 use crate::strategy::StrategyContext;
-use crate::strategy::tool_budget::member_seconds_per_call;
+use crate::strategy::estimate::member_seconds_per_call;
 use crate::summary::{mean, quantile};
 
 /// Predicted mean duration and success rate of the team cut to its first `k` members.

@@ -5,7 +5,8 @@
 
 use serde_json::json;
 
-use crate::strategy::{StrategyContext, manager_of, members_value, object, predict_duration};
+use crate::strategy::estimate::predict_duration;
+use crate::strategy::{StrategyContext, manager_of, members_value, object};
 use crate::suggestion::{Suggestion, SuggestionType};
 
 /// Victor's rule: on `oversized_team`, shrink to `min(5, int(size * 0.7))`.
