@@ -1,0 +1,53 @@
+//! Crash reconciliation: settles history entries left `pending` by an interrupted apply or
+//! rollback, from what the file on disk shows.
+
+use teamtune_store::{HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, SqliteStore};
+
+use super::ABANDONED;
+use crate::error::Error;
+
+/// Settles entries left `pending` by an interrupted apply or rollback: the file shows which
+/// step was reached.
+pub(crate) fn reconcile(store: &mut SqliteStore, team_id: &str) -> Result<(), Error> {
+    for e in store.history(team_id)? {
+        if e.status != HistoryStatus::Pending {
+            continue;
+        }
+        let on_disk = std::fs::read_to_string(&e.file_path).ok();
+        if on_disk.as_deref() == Some(e.new_content.as_str()) {
+            match e.kind {
+                HistoryKind::Apply => store.set_history_status(
+                    e.id,
+                    &HistoryStatus::Kept,
+                    Some("settled after an interruption: the file was written"),
+                )?,
+                HistoryKind::Rollback => {
+                    for id in undone_ids(&e) {
+                        store.set_history_status(id, &HistoryStatus::RolledBack, None)?;
+                    }
+                    store.set_history_status(
+                        e.id,
+                        &HistoryStatus::Kept,
+                        Some("settled after an interruption: the file was restored"),
+                    )?;
+                }
+            }
+        } else {
+            store.set_history_status(
+                e.id,
+                &HistoryStatus::Other(ABANDONED.into()),
+                Some("interrupted before the file was written; the file was not changed"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn undone_ids(e: &HistoryEntry) -> Vec<i64> {
+    e.result
+        .as_ref()
+        .and_then(|r| r.get("undoes"))
+        .and_then(|u| u.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
+        .unwrap_or_default()
+}
