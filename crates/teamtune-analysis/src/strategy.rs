@@ -207,7 +207,8 @@ pub fn apply_suggestion(
     let mut merged: TeamConfig = serde_json::from_value(value).map_err(invalid)?;
     if let Some(count) = member_count {
         let n: usize = serde_json::from_value(count).map_err(invalid)?;
-        merged.members.truncate(n.max(1));
+        // Victor's `member_count` only ever shrinks a team.
+        merged = merged.resized(n.max(1).min(merged.members.len()));
     }
     if let Some(budget) = team_tool_budget {
         let b: u32 = serde_json::from_value(budget).map_err(invalid)?;

@@ -17,7 +17,7 @@ mod verify;
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::error::LoadError;
+use crate::error::{LoadError, TeamNotFound};
 use crate::load::load_str;
 use crate::team_config::{MemberConfig, TeamConfig};
 
@@ -133,18 +133,10 @@ pub fn apply_team_config(
         .collect();
     let (wf_key, wf) = match hits.as_slice() {
         [] => {
-            let available: Vec<&str> = file
-                .workflows
-                .values()
-                .flat_map(|w| w.teams().map(|t| t.id.as_str()))
-                .collect();
+            let missing = TeamNotFound::in_file(&file, team_id);
             return Err(EditError::TeamNotFound {
-                team: team_id.to_string(),
-                available: if available.is_empty() {
-                    "none".to_string()
-                } else {
-                    available.join(", ")
-                },
+                available: missing.teams_text(),
+                team: missing.team_id,
             });
         }
         [one] => *one,

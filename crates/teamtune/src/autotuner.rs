@@ -214,20 +214,7 @@ impl Autotuner {
 
 /// The team node `team_id` of a loaded file, or a usage error naming the teams it has.
 pub(crate) fn find_team<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a TeamNode, Error> {
-    file.find_team(team_id).map(|(_, t)| t).ok_or_else(|| {
-        let teams: Vec<String> = file
-            .workflows
-            .values()
-            .flat_map(|w| w.teams().map(|t| t.id.clone()))
-            .collect();
-        Error::Usage(format!(
-            "{} has no team node `{team_id}` (teams: {})",
-            file.path.display(),
-            if teams.is_empty() {
-                "none".to_string()
-            } else {
-                teams.join(", ")
-            }
-        ))
-    })
+    file.resolve_team(team_id)
+        .map(|(_, t)| t)
+        .map_err(|e| Error::Usage(e.to_string()))
 }

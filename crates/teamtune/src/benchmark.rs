@@ -67,11 +67,11 @@ impl Autotuner {
             }
         };
         let (wa, _) = a
-            .find_team(&team_id)
-            .ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", before.display())))?;
+            .resolve_team(&team_id)
+            .map_err(|e| Error::Usage(e.to_string()))?;
         let (wb, _) = b
-            .find_team(&team_id)
-            .ok_or_else(|| Error::Usage(format!("{} has no team `{team_id}`", after.display())))?;
+            .resolve_team(&team_id)
+            .map_err(|e| Error::Usage(e.to_string()))?;
         let ea = Engine::from_workflow(wa.clone(), before.display().to_string())?;
         let eb = Engine::from_workflow(wb.clone(), after.display().to_string())?;
         let plan = AbPlan {

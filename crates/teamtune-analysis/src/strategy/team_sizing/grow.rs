@@ -7,7 +7,8 @@
 //! each share. The size is chosen under the bound that favours growing (no coordination),
 //! among the sizes the midpoint expects to gain from; it is proposed when that best case gains
 //! at least [`GROW_MARGIN_PERCENT`], with the midpoint's gain as the expected improvement. New
-//! members clone the last one under ids `<last id>_2`, `_3`, ... (skipping ids in use).
+//! members clone the last one under ids `<last id>_2`, `_3`, ... (skipping ids in use;
+//! [`TeamConfig::resized`](teamtune_model::TeamConfig::resized)).
 //! Growing never touches budgets (lowering them is tool_budget's job).
 
 use serde_json::json;
@@ -79,22 +80,8 @@ pub(super) fn concurrent_grow(ctx: &StrategyContext<'_>, replay: &Replay) -> Opt
     }
     let now = outlook(n, mid)?;
     let best = outlook(k, mid)?;
-    let mut grown = members.clone();
-    let mut added = Vec::new();
-    let mut suffix = 2;
-    while grown.len() < k {
-        let id = format!("{}_{suffix}", last.id);
-        suffix += 1;
-        if grown.iter().any(|m| m.id == id) {
-            continue;
-        }
-        added.push(id.clone());
-        grown.push(teamtune_model::MemberConfig {
-            id,
-            is_manager: false,
-            ..last.clone()
-        });
-    }
+    let grown = ctx.config.resized(k).members;
+    let added: Vec<String> = grown[n..].iter().map(|m| m.id.clone()).collect();
     let calls = mean(&replay.runs.iter().map(|r| r.1).collect::<Vec<_>>())?;
     let think: Vec<f64> = replay
         .pool

@@ -97,7 +97,7 @@ pub(super) fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> O
             return None;
         }
     }
-    let mut kept = members[..k].to_vec();
+    let mut kept = ctx.config.resized(k).members;
     let mut raised_budgets = serde_json::Map::new();
     if let Some(need) = raised {
         for m in &mut kept {
