@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use teamtune_analysis::{
     Baselines, Insight, RunSample, Strategy, Suggestion, analyze, default_strategies,
-    read_metrics_file, samples_from_store, suggest,
+    samples_from_store, suggest,
 };
+use teamtune_metrics::read_metrics_file;
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
 use teamtune_store::{MetricsStore, RunQuery, SqliteStore};
 

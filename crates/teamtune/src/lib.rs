@@ -3,8 +3,8 @@
 //!
 //! The pieces: [`teamtune_model`] (workflow files and records), [`teamtune_engine`]
 //! (execution), [`teamtune_store`] (SQLite store), [`teamtune_analysis`] (detectors,
-//! strategies, statistics). This crate orchestrates them; [`run_batch`] is the entry point
-//! for running a workflow many times.
+//! strategies, statistics), [`teamtune_metrics`] (metrics file reading). This crate
+//! orchestrates them; [`run_batch`] is the entry point for running a workflow many times.
 
 mod ab;
 mod apply;
@@ -30,5 +30,6 @@ pub use inputs::{parse_input_pair, read_inputs_file};
 
 pub use teamtune_analysis as analysis;
 pub use teamtune_engine as engine;
+pub use teamtune_metrics as metrics;
 pub use teamtune_model as model;
 pub use teamtune_store as store;

@@ -2,4 +2,3 @@
 
 mod stats_vs_scipy;
 mod strategies;
-mod victor_parity;
