@@ -1,8 +1,9 @@
 //! Pure, synchronous analysis of team run records.
 //!
-//! Records come in through [`metrics_input`] (a metrics file streamed record by record, or
-//! stored records) as lean [`RunSample`]s. [`Summary`] gives means, the reference p95, rates
-//! and per-member figures. [`detect`] finds bottlenecks ([`Insight`]s) with the Victor rules
+//! Records come in as lean [`RunSample`]s: from stored records ([`samples_from_store`]), or
+//! from a metrics file through the `teamtune-metrics` crate, which streams it record by
+//! record (this crate reads no metrics files and starts no threads). [`Summary`] gives means,
+//! the reference p95, rates and per-member figures. [`detect`] finds bottlenecks ([`Insight`]s) with the Victor rules
 //! and our own evidence-based detectors, against configurable [`Baselines`].
 //! [`strategy`] turns insights and history into ranked [`Suggestion`]s against the team's
 //! current `TeamConfig` ([`suggest`], [`apply_suggestion`]).
@@ -12,7 +13,7 @@
 //!
 //! Principal types: [`RunSample`], [`Summary`], [`Baselines`], [`Insight`], [`Detector`],
 //! [`Strategy`], [`Suggestion`], [`AbDecision`], [`SequentialDecision`],
-//! [`Comparison`], [`MetricsError`].
+//! [`Comparison`], [`twin::Twin`].
 
 pub mod ab;
 pub mod baselines;
@@ -20,7 +21,6 @@ pub mod detect;
 pub mod error;
 pub mod evidence;
 pub mod insight;
-pub mod metrics_input;
 pub mod run_sample;
 pub mod stats;
 pub mod strategy;
@@ -41,12 +41,9 @@ pub use ab::sequential::{
 pub use ab::sequential_power::{PowerEstimate, pairs_needed, pairs_needed_with};
 pub use baselines::Baselines;
 pub use detect::{DetectionInput, Detector, analyze, analyze_with, default_detectors};
-pub use error::{ApplyError, BaselinesError, MetricsError, Position};
+pub use error::{ApplyError, BaselinesError};
 pub use insight::Insight;
-pub use metrics_input::{
-    for_each_record, parse_metrics_str, read_metrics, read_metrics_file, samples_from_store,
-};
-pub use run_sample::{FailureKind, MemberSample, RunSample};
+pub use run_sample::{FailureKind, MemberSample, RunSample, samples_from_store};
 pub use stats::compare::{Comparison, compare};
 pub use strategy::{Strategy, StrategyContext, apply_suggestion, default_strategies, suggest};
 pub use suggestion::{Priority, Suggestion, SuggestionType};

@@ -174,6 +174,15 @@ where
         .collect()
 }
 
+/// The store path: samples from stored records, keeping only `team_id` when given (the same
+/// as [`samples_from_records`]).
+pub fn samples_from_store<'a, I>(records: I, team_id: Option<&str>) -> Vec<RunSample>
+where
+    I: IntoIterator<Item = &'a TeamRunRecord>,
+{
+    samples_from_records(records, team_id)
+}
+
 /// Shares one allocation between equal strings (a million runs of one team hold one team id).
 #[derive(Debug, Default)]
 pub struct Interner {

@@ -48,18 +48,18 @@
 //! assert_eq!(found[0].suggested_config["max_iterations"], 2);
 //! ```
 
+mod estimate;
 mod formation_selection;
 mod member_selection;
 mod parallelization;
-mod prediction;
 mod team_sizing;
 mod timeout_tuning;
 mod tool_budget;
 
+pub use estimate::{DurationPrediction, predict_duration};
 pub use formation_selection::FormationSelection;
 pub use member_selection::MemberSelection;
 pub use parallelization::Parallelization;
-pub use prediction::{DurationPrediction, predict_duration};
 pub use team_sizing::TeamSizing;
 pub use timeout_tuning::TimeoutTuning;
 pub use tool_budget::ToolBudget;
@@ -207,7 +207,8 @@ pub fn apply_suggestion(
     let mut merged: TeamConfig = serde_json::from_value(value).map_err(invalid)?;
     if let Some(count) = member_count {
         let n: usize = serde_json::from_value(count).map_err(invalid)?;
-        merged.members.truncate(n.max(1));
+        // Victor's `member_count` only ever shrinks a team.
+        merged = merged.resized(n.max(1).min(merged.members.len()));
     }
     if let Some(budget) = team_tool_budget {
         let b: u32 = serde_json::from_value(budget).map_err(invalid)?;

@@ -2,10 +2,10 @@
 //! timeout. Budget and timeout values are derived from the scenario's sim parameters and
 //! current settings (or given on the command line); the values of the baseline and tuned
 //! configurations are always added, so the oracle covers every setting it is compared with.
-//! A point becomes a [`TeamConfig`] the ARCHITECTURE way: shrinking drops members from the
-//! end, growing clones the last member under a new id.
+//! A point becomes a [`TeamConfig`] the ARCHITECTURE way ([`TeamConfig::resized`]):
+//! shrinking drops members from the end, growing clones the last member under a new id.
 
-use teamtune_model::{Formation, MemberConfig, SimParams, TeamConfig, ThinkTime};
+use teamtune_model::{Formation, SimParams, TeamConfig, ThinkTime};
 
 use crate::scenario::Scenario;
 
@@ -105,24 +105,7 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
 
 /// `base` reshaped to point `p`.
 pub fn config_at(base: &TeamConfig, p: &Point) -> TeamConfig {
-    let mut members: Vec<MemberConfig> = base.members.iter().take(p.size).cloned().collect();
-    if let Some(last) = base.members.last() {
-        let mut k = 2;
-        while members.len() < p.size {
-            let id = loop {
-                let id = format!("{}_{k}", last.id);
-                k += 1;
-                if !members.iter().any(|m| m.id == id) && !base.members.iter().any(|m| m.id == id) {
-                    break id;
-                }
-            };
-            members.push(MemberConfig {
-                id,
-                is_manager: false,
-                ..last.clone()
-            });
-        }
-    }
+    let mut members = base.resized(p.size).members;
     for m in &mut members {
         m.tool_budget = p.budget;
     }
@@ -198,7 +181,7 @@ fn derived_timeouts(params: &[SimParams], base: &TeamConfig, can_hang: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use teamtune_model::Formation;
+    use teamtune_model::{Formation, MemberConfig};
 
     fn base() -> TeamConfig {
         TeamConfig {

@@ -27,17 +27,9 @@ impl Scenario {
             .flat_map(|w| w.teams().map(move |t| (w, t)))
             .collect();
         let (workflow, team) = match team_id {
-            Some(id) => teams
-                .iter()
-                .find(|(_, t)| t.id == id)
-                .copied()
-                .ok_or_else(|| {
-                    BenchError::Input(format!(
-                        "{}: no team node `{id}` (teams: {})",
-                        path.display(),
-                        names(&teams).unwrap_or_else(|| "none".into())
-                    ))
-                })?,
+            Some(id) => file
+                .resolve_team(id)
+                .map_err(|e| BenchError::Input(e.to_string()))?,
             None => match teams.as_slice() {
                 [one] => *one,
                 [] => {

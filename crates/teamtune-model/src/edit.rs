@@ -10,6 +10,21 @@
 //! Every edit is checked by re-parsing the result: the team must now read exactly as asked,
 //! and nothing else in the file (other nodes, other workflows, the team's other keys, the
 //! members' other keys) may differ, or the edit is refused with the path that changed.
+//!
+//! # Why hand-written text edits rather than `yaml-edit`
+//!
+//! The editor needs every byte it does not change kept as it was (comments, quoting, tags,
+//! anchors, CRLF, a missing final newline), new keys and members written next to their
+//! siblings, and the result re-parsed by the same loader that reads the file, then checked
+//! against what was asked. The lossless `yaml-edit` crate (0.3.6, tried with its
+//! `Mapping::set` and `Sequence::push` on this module's test cases) keeps comments and CRLF,
+//! but: setting `tool_budget: !!int 5` to 6 drops the `!!int` tag (kept here); a key it adds
+//! goes to the end of the team mapping, after `members:`, where this editor puts it after
+//! the formation key; and changing `timeout_seconds: &limit 300` silently changes every
+//! `*limit` alias in other teams, which the re-parse check here refuses
+//! (`EditError::UnintendedChange`). It also parses with its own YAML parser, so that check
+//! against our loader would be needed anyway; with it in place, the small text model in
+//! `text` is enough and adds no second YAML parser.
 
 mod text;
 mod verify;
@@ -17,7 +32,7 @@ mod verify;
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::error::LoadError;
+use crate::error::{LoadError, TeamNotFound};
 use crate::load::load_str;
 use crate::team_config::{MemberConfig, TeamConfig};
 
@@ -134,18 +149,10 @@ pub fn apply_team_config(
         .collect();
     let (wf_key, wf) = match hits.as_slice() {
         [] => {
-            let available: Vec<&str> = file
-                .workflows
-                .values()
-                .flat_map(|w| w.teams().map(|t| t.id.as_str()))
-                .collect();
+            let missing = TeamNotFound::in_file(&file, team_id);
             return Err(EditError::TeamNotFound {
-                team: team_id.to_string(),
-                available: if available.is_empty() {
-                    "none".to_string()
-                } else {
-                    available.join(", ")
-                },
+                available: missing.teams_text(),
+                team: missing.team_id,
             });
         }
         [one] => *one,

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::workflow::WorkflowFile;
+
 /// One thing wrong with a workflow file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -75,3 +77,49 @@ impl fmt::Display for ProblemDisplay<'_> {
         }
     }
 }
+
+/// A team node id that a workflow file does not have. Its message is the one place that says
+/// so: `<file> has no team node `x` (teams: a, b)`, or `(teams: none)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamNotFound {
+    /// The file, as it was loaded.
+    pub path: PathBuf,
+    /// The team id asked for.
+    pub team_id: String,
+    /// The file's team node ids, in file order.
+    pub teams: Vec<String>,
+}
+
+impl TeamNotFound {
+    /// `team_id` missing from `file`.
+    pub(crate) fn in_file(file: &WorkflowFile, team_id: &str) -> TeamNotFound {
+        TeamNotFound {
+            path: file.path.clone(),
+            team_id: team_id.to_string(),
+            teams: file.team_ids(),
+        }
+    }
+
+    /// The file's team node ids as `a, b`, or `none`.
+    pub fn teams_text(&self) -> String {
+        if self.teams.is_empty() {
+            "none".to_string()
+        } else {
+            self.teams.join(", ")
+        }
+    }
+}
+
+impl fmt::Display for TeamNotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} has no team node `{}` (teams: {})",
+            self.path.display(),
+            self.team_id,
+            self.teams_text()
+        )
+    }
+}
+
+impl std::error::Error for TeamNotFound {}

@@ -22,7 +22,7 @@ mod template;
 mod workflow;
 
 pub use edit::{EditError, apply_team_config};
-pub use error::{LoadError, Problem};
+pub use error::{LoadError, Problem, TeamNotFound};
 pub use formation::Formation;
 pub use hash::stable_hash;
 pub use load::{load_file, load_str};

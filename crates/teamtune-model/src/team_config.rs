@@ -50,6 +50,33 @@ impl TeamConfig {
                 .collect(),
         }
     }
+
+    /// This team with `size` members, the ARCHITECTURE way: shrinking drops members from the
+    /// end; growing clones the last member under new ids `<last id>_2`, `_3`, ... (skipping
+    /// ids in use), never as a manager. Everything else is unchanged; a team without members
+    /// cannot grow.
+    pub fn resized(&self, size: usize) -> TeamConfig {
+        let mut members: Vec<MemberConfig> = self.members.iter().take(size).cloned().collect();
+        if let Some(last) = self.members.last() {
+            let mut k = 2;
+            while members.len() < size {
+                let id = format!("{}_{k}", last.id);
+                k += 1;
+                if members.iter().any(|m| m.id == id) {
+                    continue;
+                }
+                members.push(MemberConfig {
+                    id,
+                    is_manager: false,
+                    ..last.clone()
+                });
+            }
+        }
+        TeamConfig {
+            members,
+            ..self.clone()
+        }
+    }
 }
 
 impl TeamNode {
@@ -139,5 +166,48 @@ impl crate::workflow::Workflow {
             .ok_or_else(|| format!("workflow `{}` has no team `{team_id}`", self.name))?;
         *node = node.with_config(config)?;
         Ok(wf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(ids: &[&str]) -> TeamConfig {
+        TeamConfig {
+            team_formation: Formation::Parallel,
+            timeout_seconds: Some(60.0),
+            total_tool_budget: None,
+            max_iterations: 3,
+            members: ids
+                .iter()
+                .map(|id| MemberConfig {
+                    id: (*id).into(),
+                    role: "r".into(),
+                    tool_budget: Some(5),
+                    timeout_seconds: None,
+                    is_manager: *id == "c",
+                })
+                .collect(),
+        }
+    }
+
+    fn ids(c: &TeamConfig) -> Vec<&str> {
+        c.members.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    #[test]
+    fn resized_drops_from_the_end_and_clones_the_last() {
+        let base = team(&["a", "b", "c"]);
+        assert_eq!(ids(&base.resized(2)), ["a", "b"]);
+        assert_eq!(base.resized(3), base);
+        let grown = base.resized(5);
+        assert_eq!(ids(&grown), ["a", "b", "c", "c_2", "c_3"]);
+        assert!(grown.members[2].is_manager && !grown.members[3].is_manager);
+        assert_eq!(grown.members[4].tool_budget, Some(5));
+        assert_eq!(grown.timeout_seconds, Some(60.0));
+        // Ids in use are skipped.
+        assert_eq!(ids(&team(&["c_2", "c"]).resized(3)), ["c_2", "c", "c_3"]);
+        assert!(team(&[]).resized(2).members.is_empty());
     }
 }

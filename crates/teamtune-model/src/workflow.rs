@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::error::TeamNotFound;
 use crate::formation::Formation;
 use crate::sim::SimParams;
 
@@ -51,6 +52,21 @@ impl WorkflowFile {
         self.workflows
             .values()
             .find_map(|w| w.team(team_id).map(|t| (w, t)))
+    }
+
+    /// The team node `team_id` (in the first workflow that has one) with its workflow, or a
+    /// [`TeamNotFound`] naming the file and the teams it has.
+    pub fn resolve_team(&self, team_id: &str) -> Result<(&Workflow, &TeamNode), TeamNotFound> {
+        self.find_team(team_id)
+            .ok_or_else(|| TeamNotFound::in_file(self, team_id))
+    }
+
+    /// The ids of every team node in the file, in file order.
+    pub fn team_ids(&self) -> Vec<String> {
+        self.workflows
+            .values()
+            .flat_map(|w| w.teams().map(|t| t.id.clone()))
+            .collect()
     }
 }
 
@@ -328,4 +344,34 @@ pub struct ToolDef {
     pub parameters: Option<serde_json::Value>,
     #[serde(default)]
     pub timeout_seconds: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::load::load_str;
+
+    #[test]
+    fn a_missing_team_names_the_file_and_its_teams() {
+        let team = |id: &str| {
+            format!(
+                "      - id: {id}\n        type: team\n        members:\n          - {{id: m}}\n"
+            )
+        };
+        let yaml = format!("workflows:\n  w:\n    nodes:\n{}{}", team("a"), team("b"));
+        let file = load_str(Path::new("f.yaml"), &yaml).unwrap();
+        assert_eq!(file.resolve_team("b").unwrap().1.id, "b");
+        let e = file.resolve_team("x").unwrap_err();
+        assert_eq!(e.to_string(), "f.yaml has no team node `x` (teams: a, b)");
+        let none = load_str(
+            Path::new("g.yaml"),
+            "workflows:\n  w:\n    nodes:\n      - id: t\n        type: transform\n        transform: {x: 1}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            none.resolve_team("x").unwrap_err().to_string(),
+            "g.yaml has no team node `x` (teams: none)"
+        );
+    }
 }

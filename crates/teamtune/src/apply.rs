@@ -19,7 +19,7 @@ use teamtune_model::{TeamConfig, Variant, Workflow, apply_team_config, load_file
 use teamtune_store::{HistoryKind, HistoryStatus, NewHistoryEntry, RunQuery, Store};
 
 use crate::ab::{AbPlan, run_ab};
-use crate::autotuner::{Access, Autotuner, find_team};
+use crate::autotuner::{Access, Autotuner};
 use crate::change_record::{self, ApplyRecord};
 use crate::error::Error;
 use crate::record::Recorder;
@@ -169,14 +169,7 @@ impl Autotuner {
         observer: &mut dyn ApplyObserver,
     ) -> Result<Vec<OptimizationResult>, Error> {
         let file = load_file(&opts.config)?;
-        let workflow = file
-            .find_team(&opts.team_id)
-            .map(|(w, _)| w.clone())
-            .ok_or_else(|| Error::TeamNotFound {
-                path: file.path.clone(),
-                team_id: opts.team_id.clone(),
-                teams: crate::autotuner::team_ids(&file),
-            })?;
+        let workflow = file.resolve_team(&opts.team_id)?.0.clone();
         let mut runner = WorkflowRunner::new(
             workflow,
             opts.config.display().to_string(),
@@ -208,14 +201,8 @@ impl Autotuner {
     ) -> Result<Vec<OptimizationResult>, Error> {
         crate::history::reconcile(store, &opts.team_id)?;
         let file = load_file(&opts.config)?;
-        let team = find_team(&file, &opts.team_id)?.clone();
-        let (workflow, _) = file
-            .find_team(&opts.team_id)
-            .ok_or_else(|| Error::TeamNotFound {
-                path: file.path.clone(),
-                team_id: opts.team_id.clone(),
-                teams: crate::autotuner::team_ids(&file),
-            })?;
+        let (workflow, team) = file.resolve_team(&opts.team_id)?;
+        let team = team.clone();
         let mut state = Current {
             text: file.source.clone(),
             workflow: workflow.clone(),

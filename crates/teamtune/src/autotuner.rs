@@ -9,8 +9,9 @@ use std::sync::Mutex;
 use serde::Serialize;
 use teamtune_analysis::{
     Baselines, Insight, RunSample, Strategy, Suggestion, analyze, default_strategies,
-    read_metrics_file, samples_from_store, suggest,
+    samples_from_store, suggest,
 };
+use teamtune_metrics::read_metrics_file;
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
 use teamtune_store::{RunQuery, SqliteStore, Store};
 
@@ -244,19 +245,10 @@ impl Autotuner {
 
 /// The team node `team_id` of a loaded file, or an error naming the teams it has.
 pub(crate) fn find_team<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a TeamNode, Error> {
-    file.find_team(team_id)
-        .map(|(_, t)| t)
-        .ok_or_else(|| Error::TeamNotFound {
-            path: file.path.clone(),
-            team_id: team_id.to_string(),
-            teams: team_ids(file),
-        })
+    Ok(file.resolve_team(team_id)?.1)
 }
 
 /// Every team node id of a file, in file order.
 pub(crate) fn team_ids(file: &WorkflowFile) -> Vec<String> {
-    file.workflows
-        .values()
-        .flat_map(|w| w.teams().map(|t| t.id.clone()))
-        .collect()
+    file.team_ids()
 }

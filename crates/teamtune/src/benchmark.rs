@@ -10,10 +10,10 @@ use teamtune_engine::HitlPolicy;
 use teamtune_model::{TeamConfig, Variant, load_file};
 
 use crate::ab::{AbPlan, ProgressFn, run_ab};
-use crate::autotuner::{Access, Autotuner, find_team, team_ids};
+use crate::autotuner::{Access, Autotuner, team_ids};
 use crate::error::Error;
 use crate::trial::{TrialRunner, WorkflowRunner};
-use teamtune_model::{Workflow, WorkflowFile};
+use teamtune_model::WorkflowFile;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchmarkReport {
@@ -45,10 +45,10 @@ impl Autotuner {
             Some(t) => t.to_string(),
             None => only_team(&a)?,
         };
-        let wa = workflow_of(&a, &team_id)?;
-        let wb = workflow_of(&b, &team_id)?;
-        let config_a = TeamConfig::of(find_team(&a, &team_id)?);
-        let config_b = TeamConfig::of(find_team(&b, &team_id)?);
+        let (wa, ta) = a.resolve_team(&team_id)?;
+        let (wb, tb) = b.resolve_team(&team_id)?;
+        let config_a = TeamConfig::of(ta);
+        let config_b = TeamConfig::of(tb);
         let mut ra = WorkflowRunner::new(
             wa.clone(),
             before.display().to_string(),
@@ -100,14 +100,4 @@ fn only_team(file: &WorkflowFile) -> Result<String, Error> {
             teams,
         }),
     }
-}
-
-/// The workflow holding team `team_id`.
-fn workflow_of<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a Workflow, Error> {
-    find_team(file, team_id)?;
-    file.find_team(team_id)
-        .map(|(w, _)| w)
-        .ok_or_else(|| Error::NoTeam {
-            path: file.path.clone(),
-        })
 }

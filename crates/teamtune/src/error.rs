@@ -37,12 +37,8 @@ pub enum Error {
         /// The teams the store does have, when the runs were looked for in a store.
         known: Option<Vec<String>>,
     },
-    #[error("{} has no team node `{team_id}` (teams: {})", path.display(), list_or_none(teams))]
-    TeamNotFound {
-        path: PathBuf,
-        team_id: String,
-        teams: Vec<String>,
-    },
+    #[error(transparent)]
+    TeamNotFound(#[from] teamtune_model::TeamNotFound),
     /// A file with several teams, and no team named.
     #[error("{} has several teams ({}); pick one with --team-id", path.display(), teams.join(", "))]
     AmbiguousTeam { path: PathBuf, teams: Vec<String> },
@@ -127,7 +123,7 @@ impl Error {
             | Error::Located { .. }
             | Error::NoStore { .. }
             | Error::NoRuns { .. }
-            | Error::TeamNotFound { .. }
+            | Error::TeamNotFound(_)
             | Error::AmbiguousTeam { .. }
             | Error::NoTeam { .. }
             | Error::InputPair { .. }

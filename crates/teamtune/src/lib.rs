@@ -44,12 +44,13 @@ pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, Wo
 // callers go through `Autotuner`.
 pub use teamtune_analysis::{
     AbDecision, AbMetric, AbStatus, Baselines, BaselinesError, Comparison, Guardrail, Insight,
-    MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare,
+    MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, summary::p95,
 };
 pub use teamtune_engine::{Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder};
+pub use teamtune_metrics::MetricsError;
 pub use teamtune_model::{
     Formation, HitlType, LoadError, MemberConfig, MemberMetrics, StopCause, TeamConfig,
-    TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
+    TeamNotFound, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
 };
 pub use teamtune_store::{
     ExportFormat, HistoryEntry, HistoryKind, HistoryStatus, Store, StoreError, resolve_path,

@@ -74,14 +74,7 @@ impl WorkflowRunner {
     /// A runner over the workflow of `path` that holds team `team_id`.
     pub fn for_team(path: &std::path::Path, team_id: &str) -> Result<Self, Error> {
         let file = teamtune_model::load_file(path)?;
-        let workflow = file
-            .find_team(team_id)
-            .map(|(w, _)| w.clone())
-            .ok_or_else(|| Error::TeamNotFound {
-                path: file.path.clone(),
-                team_id: team_id.to_string(),
-                teams: crate::autotuner::team_ids(&file),
-            })?;
+        let workflow = file.resolve_team(team_id)?.0.clone();
         WorkflowRunner::new(
             workflow,
             path.display().to_string(),

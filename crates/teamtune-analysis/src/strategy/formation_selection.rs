@@ -13,11 +13,11 @@
 use serde_json::json;
 use teamtune_model::Formation;
 
-use super::tool_budget::member_seconds_per_call;
-use super::{Strategy, StrategyContext, manager_of, object};
 use crate::ab::decision::DecisionRules;
 use crate::detect::MIN_EVIDENCE_RUNS;
 use crate::evidence::{consensus_rounds, faster_formations, hierarchy_outlook, retry_outlook};
+use crate::strategy::estimate::member_seconds_per_call;
+use crate::strategy::{Strategy, StrategyContext, manager_of, object};
 use crate::suggestion::{Suggestion, SuggestionType};
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -6,7 +6,8 @@
 
 use serde_json::json;
 
-use super::{Strategy, StrategyContext, manager_of, members_value, object, predict_duration};
+use crate::strategy::estimate::predict_duration;
+use crate::strategy::{Strategy, StrategyContext, manager_of, members_value, object};
 use crate::suggestion::{Priority, Suggestion, SuggestionType};
 use crate::summary::ratio;
 

@@ -14,9 +14,10 @@
 use serde_json::json;
 use teamtune_model::Formation;
 
-use super::{Strategy, StrategyContext, manager_of, object, predict_duration};
 use crate::detect::{MIN_CONCURRENCY_SAVING, MIN_EVIDENCE_RUNS};
 use crate::evidence::{RetryOutlook, concurrency_evidence, retry_outlook};
+use crate::strategy::estimate::predict_duration;
+use crate::strategy::{Strategy, StrategyContext, manager_of, object};
 use crate::suggestion::{Suggestion, SuggestionType};
 
 #[derive(Debug, Clone, Copy, Default)]

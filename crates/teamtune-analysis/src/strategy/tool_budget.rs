@@ -18,25 +18,21 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::prediction::model;
-use super::{Strategy, StrategyContext, manager_of, members_value, object};
 use crate::detect::MIN_EVIDENCE_RUNS;
 use crate::run_sample::{FailureKind, RunSample};
+use crate::strategy::estimate::{
+    any_budget_exhausted, budget_following_usage, formation_duration, member_seconds_per_call,
+    successful_calls,
+};
+use crate::strategy::{Strategy, StrategyContext, manager_of, members_value, object};
 use crate::suggestion::{Priority, Suggestion, SuggestionType};
-use crate::summary::{mean, p95, quantile, ratio};
+use crate::summary::{mean, p95, ratio};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ToolBudget;
 
 /// Headroom over the p95 of observed calls.
 const HEADROOM: f64 = 1.2;
-
-/// Share of the budget that a member's lightest successful runs (p10 of calls) must use for
-/// its usage to count as following the budget.
-const DRIVEN_LIGHTEST_SHARE: f64 = 0.5;
-
-/// Mean share of the budget used in successful runs that also counts as following it.
-const DRIVEN_MEAN_SHARE: f64 = 0.8;
 
 impl Strategy for ToolBudget {
     fn name(&self) -> &str {
@@ -55,52 +51,29 @@ impl Strategy for ToolBudget {
     }
 }
 
-fn successful_calls(records: &[RunSample], member: &str) -> Vec<f64> {
-    records
-        .iter()
-        .flat_map(|r| r.members.iter())
-        .filter(|m| &*m.member_id == member && m.success)
-        .map(|m| m.tool_calls_used as f64)
-        .collect()
-}
-
 /// Members whose calls follow their budget (see the module docs), with the budget, the p10
 /// and the mean of their calls in successful runs. Empty when any run of the team failed by
 /// budget exhaustion: then the budget binds somewhere and the need is real.
 fn budget_driven(ctx: &StrategyContext<'_>) -> BTreeMap<String, DrivenUsage> {
     let mut out = BTreeMap::new();
-    if ctx
-        .records
-        .iter()
-        .any(|r| !r.success && r.failed_by(FailureKind::BudgetExhausted))
-    {
+    if any_budget_exhausted(ctx.records) {
         return out;
     }
     for m in &ctx.config.members {
-        let Some(budget) = m.tool_budget.filter(|b| *b >= 2) else {
+        let Some(usage) = budget_following_usage(ctx.records, m) else {
             continue;
         };
-        let calls = successful_calls(ctx.records, &m.id);
-        if calls.len() < MIN_EVIDENCE_RUNS {
-            continue;
-        }
-        let (Some(lightest), Some(mean_calls)) = (quantile(&calls, 0.1), mean(&calls)) else {
-            continue;
-        };
-        let b = f64::from(budget);
-        if lightest >= DRIVEN_LIGHTEST_SHARE * b || mean_calls >= DRIVEN_MEAN_SHARE * b {
-            let proposed = ((lightest / 2.0).ceil() as u32).max(1);
-            if proposed < budget {
-                out.insert(
-                    m.id.clone(),
-                    DrivenUsage {
-                        budget,
-                        proposed,
-                        lightest,
-                        mean_calls,
-                    },
-                );
-            }
+        let proposed = ((usage.lightest / 2.0).ceil() as u32).max(1);
+        if proposed < usage.budget {
+            out.insert(
+                m.id.clone(),
+                DrivenUsage {
+                    budget: usage.budget,
+                    proposed,
+                    lightest: usage.lightest,
+                    mean_calls: usage.mean_calls,
+                },
+            );
         }
     }
     out
@@ -281,7 +254,8 @@ fn reduce_budget_driven(
         if before.is_empty() {
             continue;
         }
-        let gain = model(formation, &before, manager) - model(formation, &after, manager);
+        let gain = formation_duration(formation, &before, manager)
+            - formation_duration(formation, &after, manager);
         observed.push(r.duration_seconds);
         predicted.push((r.duration_seconds - gain).max(0.0));
         saved_calls.push(saved);
@@ -356,34 +330,6 @@ fn reduce_budget_driven(
             ("usage", json!(usage)),
         ]),
     ))
-}
-
-/// Seconds per tool call from the members' own turns: the least-squares slope of member
-/// duration over member calls, capped by the smallest duration per call seen (a turn cannot
-/// spend more than its whole duration on calls); the cap alone when the slope is not
-/// positive. `None` without at least [`MIN_EVIDENCE_RUNS`] timed member turns with calls.
-pub(crate) fn member_seconds_per_call(records: &[RunSample]) -> Option<(f64, &'static str)> {
-    let points: Vec<(f64, f64)> = records
-        .iter()
-        .flat_map(|r| r.timed_members())
-        .filter(|m| m.success && m.tool_calls_used > 0)
-        .map(|m| (m.tool_calls_used as f64, m.duration_seconds))
-        .collect();
-    if points.len() < MIN_EVIDENCE_RUNS {
-        return None;
-    }
-    let bound = points
-        .iter()
-        .map(|p| p.1 / p.0)
-        .fold(f64::INFINITY, f64::min);
-    let mx = mean(&points.iter().map(|p| p.0).collect::<Vec<_>>())?;
-    let my = mean(&points.iter().map(|p| p.1).collect::<Vec<_>>())?;
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    match (sxx > 0.0).then(|| sxy / sxx).filter(|s| *s > 0.0) {
-        Some(slope) if slope < bound => Some((slope, "member_regression")),
-        _ => Some((bound, "member_time_bound")),
-    }
 }
 
 /// Least-squares slope of run duration over total tool calls; `None` without spread in the

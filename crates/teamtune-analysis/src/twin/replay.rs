@@ -219,7 +219,7 @@ fn pick(samples: &[f64], rng: &mut ChaCha8Rng) -> f64 {
 
 /// A Poisson draw: Knuth's method for small means, a rounded normal for large ones.
 pub(crate) fn poisson(lambda: f64, rng: &mut ChaCha8Rng) -> u64 {
-    if !(lambda > 0.0) || !lambda.is_finite() {
+    if lambda.is_nan() || lambda <= 0.0 || !lambda.is_finite() {
         return 0;
     }
     if lambda < 30.0 {

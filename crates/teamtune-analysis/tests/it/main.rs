@@ -3,4 +3,3 @@
 mod sequential;
 mod stats_vs_scipy;
 mod strategies;
-mod victor_parity;

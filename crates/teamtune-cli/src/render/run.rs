@@ -79,7 +79,7 @@ impl RunSummary {
             self.succeeded,
             100.0 * self.succeeded as f64 / self.runs.max(1) as f64,
             mean(&self.durations),
-            p95(&self.durations)
+            teamtune::p95(&self.durations).unwrap_or(0.0)
         );
         if let Some(e) = &self.first_error {
             outln!("first failure: {e}");
@@ -106,7 +106,7 @@ impl RunSummary {
                     a.durations.len().to_string(),
                     format!("{:.1}%", 100.0 * a.succeeded as f64 / n),
                     format!("{:.2}", mean(&a.durations)),
-                    format!("{:.2}", p95(&a.durations)),
+                    format!("{:.2}", teamtune::p95(&a.durations).unwrap_or(0.0)),
                     format!("{:.1}", a.tool_calls as f64 / n),
                 ]);
             }
@@ -124,17 +124,6 @@ fn mean(v: &[f64]) -> f64 {
     } else {
         v.iter().sum::<f64>() / v.len() as f64
     }
-}
-
-/// Nearest-rank 95th percentile, for display.
-fn p95(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let rank = ((0.95 * s.len() as f64).ceil() as usize).clamp(1, s.len());
-    s[rank - 1]
 }
 
 /// `--verbose`: the engine's events, one line each on stderr.

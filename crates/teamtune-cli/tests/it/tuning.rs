@@ -5,11 +5,11 @@ use crate::{repo_root, stderr, stdout, teamtune};
 #[test]
 fn analyze_matches_the_reference_on_the_victor_fixture() {
     let root = repo_root();
-    let fixture = root.join("crates/teamtune-analysis/tests/fixtures/victor-fixture-metrics.json");
+    let fixture = root.join("crates/teamtune-metrics/tests/fixtures/victor-fixture-metrics.json");
     let expected: serde_json::Value =
         serde_json::from_str(
             &std::fs::read_to_string(root.join(
-                "crates/teamtune-analysis/tests/fixtures/victor-fixture-expected-insights.json",
+                "crates/teamtune-metrics/tests/fixtures/victor-fixture-expected-insights.json",
             ))
             .unwrap(),
         )
@@ -332,7 +332,7 @@ fn compare_prints_the_statistics() {
 #[test]
 fn analyze_report_reads_as_documented() {
     let root = repo_root();
-    let fixture = root.join("crates/teamtune-analysis/tests/fixtures/victor-fixture-metrics.json");
+    let fixture = root.join("crates/teamtune-metrics/tests/fixtures/victor-fixture-metrics.json");
     let out = teamtune(
         &root,
         &[

@@ -13,7 +13,7 @@ use serde::de::DeserializeSeed;
 use super::fast_record::{FlatRecord, scan_record};
 use super::record_boundary::{object_end, skip_whitespace};
 use super::record_seed::{FieldTracker, RecordSeed};
-use crate::run_sample::{Interner, RunSample};
+use teamtune_analysis::run_sample::{Interner, RunSample};
 
 const BYTE_ORDER_MARK: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -313,7 +313,7 @@ impl Run<'_, '_> {
             team_id: interner.intern(flat.team_id),
             formation: interner.intern(
                 flat.formation
-                    .unwrap_or(crate::run_sample::DEFAULT_FORMATION),
+                    .unwrap_or(teamtune_analysis::run_sample::DEFAULT_FORMATION),
             ),
             member_count: flat.member_count,
             success: flat.success,

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use teamtune_analysis::{Baselines, analyze, read_metrics_file};
+use teamtune_analysis::{Baselines, analyze};
+use teamtune_metrics::read_metrics_file;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,6 +1,6 @@
 //! Measures reading and analyzing a large metrics file (default 1,000,000 records).
 //!
-//! `cargo run --release -p teamtune-analysis --example metrics_speed -- [RECORDS] [FILE]`
+//! `cargo run --release -p teamtune-metrics --example metrics_speed -- [RECORDS] [FILE]`
 //! writes a Victor-shaped JSON array to FILE (default in the temp dir) unless it exists, then
 //! prints how long streaming it, summarizing and analyzing took.
 
@@ -10,7 +10,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use teamtune_analysis::{Baselines, analyze, read_metrics_file};
+use teamtune_analysis::{Baselines, analyze};
+use teamtune_metrics::read_metrics_file;
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);

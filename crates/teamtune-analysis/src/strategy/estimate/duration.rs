@@ -1,5 +1,5 @@
-//! Predicts a team's mean duration under another formation or with fewer members, from the
-//! per-member timings of its past runs.
+//! Duration estimators shared by the strategies: predicts a team's mean duration under
+//! another formation or with fewer members, from the per-member timings of its past runs.
 //!
 //! Per run: the observed duration minus what the current formation's model explains is the
 //! overhead (coordination, the engine); the prediction is the new model plus that overhead.
@@ -32,7 +32,11 @@ impl DurationPrediction {
 }
 
 /// The duration the formation's model gives for these member times (see the module docs).
-pub(crate) fn model(formation: Formation, times: &[(&str, f64)], manager: Option<&str>) -> f64 {
+pub(crate) fn formation_duration(
+    formation: Formation,
+    times: &[(&str, f64)],
+    manager: Option<&str>,
+) -> f64 {
     let sum: f64 = times.iter().map(|t| t.1).sum();
     let max = times.iter().map(|t| t.1).fold(0.0, f64::max);
     match formation {
@@ -75,10 +79,10 @@ pub fn predict_duration(
         if times.len() < 2 {
             continue;
         }
-        let overhead = (r.duration_seconds - model(current, &times, manager)).max(0.0);
+        let overhead = (r.duration_seconds - formation_duration(current, &times, manager)).max(0.0);
         let kept: Vec<(&str, f64)> = times.iter().copied().filter(|t| keep(t.0)).collect();
         observed.push(r.duration_seconds);
-        predicted.push(model(target, &kept, manager) + overhead);
+        predicted.push(formation_duration(target, &kept, manager) + overhead);
     }
     Some(DurationPrediction {
         runs: observed.len(),

@@ -80,8 +80,8 @@ pub(crate) fn scan_record<'a>(
     let mut r = FlatRecord {
         team_id: "",
         formation: None,
-        member_count: crate::run_sample::DEFAULT_MEMBER_COUNT,
-        success: crate::run_sample::DEFAULT_SUCCESS,
+        member_count: teamtune_analysis::run_sample::DEFAULT_MEMBER_COUNT,
+        success: teamtune_analysis::run_sample::DEFAULT_SUCCESS,
         duration_seconds: 0.0,
         total_tool_calls: 0,
         consensus_rounds: None,

@@ -14,7 +14,7 @@ use serde::de::{
 };
 use teamtune_model::Variant;
 
-use crate::run_sample::{Interner, MemberSample, RunSample};
+use teamtune_analysis::run_sample::{Interner, MemberSample, RunSample};
 
 /// The field being read when an error happened.
 #[derive(Debug, Default)]
@@ -167,8 +167,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         let mut team_id: Option<Arc<str>> = None;
         let mut formation: Option<Arc<str>> = None;
         let mut sample = Draft {
-            member_count: crate::run_sample::DEFAULT_MEMBER_COUNT,
-            success: crate::run_sample::DEFAULT_SUCCESS,
+            member_count: teamtune_analysis::run_sample::DEFAULT_MEMBER_COUNT,
+            success: teamtune_analysis::run_sample::DEFAULT_SUCCESS,
             duration_seconds: 0.0,
             total_tool_calls: 0,
             consensus_rounds: None,
@@ -227,8 +227,9 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
         field.top = None;
         Ok(RunSample {
             team_id,
-            formation: formation
-                .unwrap_or_else(|| interner.intern(crate::run_sample::DEFAULT_FORMATION)),
+            formation: formation.unwrap_or_else(|| {
+                interner.intern(teamtune_analysis::run_sample::DEFAULT_FORMATION)
+            }),
             member_count: sample.member_count,
             success: sample.success,
             duration_seconds: sample.duration_seconds,
