@@ -2,3 +2,4 @@
 
 mod ab_rates;
 mod apply;
+mod twin;
