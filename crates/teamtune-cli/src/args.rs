@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use teamtune::{ApplyOptions, HitlPolicy};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,9 +47,11 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["interactive", "auto", "suggestion"])))]
+#[command(mut_arg("hitl", |a| a.help("How HITL gates are answered during trial runs")))]
+#[command(mut_arg("json", |a| a.help("A JSON array with one result per change tried")))]
 pub struct ApplyArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     /// The workflow file holding the team; changes are written into it in place.
     #[arg(long)]
     pub config: PathBuf,
@@ -71,30 +74,26 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub no_ab_test: bool,
     /// Runs per side of each A/B test.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
     pub runs: u64,
     /// Minimum improvement (percent) for a change to pass.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_THRESHOLD_PERCENT)]
     pub threshold: f64,
     /// Write nothing; report what would be tried.
     #[arg(long)]
     pub dry_run: bool,
     /// Stop after this many kept changes.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_MAX_CHANGES)]
     pub max_changes: usize,
     /// Do not check later runs for regressions.
     #[arg(long)]
     pub no_auto_rollback: bool,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// How HITL gates are answered during trial runs.
-    #[arg(long, value_enum, default_value_t = HitlArg::Approve)]
-    pub hitl: HitlArg,
+    #[command(flatten)]
+    pub trial: TrialArgs,
     #[command(flatten)]
     pub store: StoreArg,
-    /// A JSON array with one result per change tried.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -107,20 +106,18 @@ pub struct BenchmarkArgs {
     pub team_id: Option<String>,
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..))]
     pub runs: u64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    #[arg(long, value_enum, default_value_t = HitlArg::Approve)]
-    pub hitl: HitlArg,
+    #[command(flatten)]
+    pub trial: TrialArgs,
     #[command(flatten)]
     pub store: StoreArg,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     /// History index to undo (with every later change); negative counts from the newest.
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     pub index: i64,
@@ -132,38 +129,37 @@ pub struct RollbackArgs {
     pub force: bool,
     #[command(flatten)]
     pub store: StoreArg,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     #[command(flatten)]
     pub store: StoreArg,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     #[command(flatten)]
     pub store: StoreArg,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// A metrics file (JSON array, object or JSON lines) instead of the store.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "store")]
     pub metrics: Option<PathBuf>,
-    /// The store file (default .teamtune/teamtune.db, or $TEAMTUNE_STORE).
-    #[arg(long, conflicts_with = "metrics")]
-    pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArg,
     /// Baselines (JSON) for the detectors.
     #[arg(long)]
     pub baselines: Option<PathBuf>,
@@ -171,21 +167,21 @@ pub struct SourceArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     #[command(flatten)]
     pub source: SourceArgs,
     /// Also write the JSON report to this file.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     /// The workflow file holding the team.
     #[arg(long)]
     pub config: PathBuf,
@@ -193,8 +189,8 @@ pub struct SuggestArgs {
     pub source: SourceArgs,
     #[arg(long)]
     pub output: Option<PathBuf>,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -206,16 +202,16 @@ pub struct CompareArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print the summary as JSON")))]
 pub struct ValidateArgs {
     pub file: PathBuf,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,6 +221,34 @@ pub enum HitlArg {
     Reject,
 }
 
+impl From<HitlPolicy> for HitlArg {
+    fn from(p: HitlPolicy) -> Self {
+        match p {
+            HitlPolicy::Prompt => HitlArg::Prompt,
+            HitlPolicy::Approve => HitlArg::Approve,
+            HitlPolicy::Reject => HitlArg::Reject,
+        }
+    }
+}
+
+impl From<HitlArg> for HitlPolicy {
+    fn from(h: HitlArg) -> Self {
+        match h {
+            HitlArg::Prompt => HitlPolicy::Prompt,
+            HitlArg::Approve => HitlPolicy::Approve,
+            HitlArg::Reject => HitlPolicy::Reject,
+        }
+    }
+}
+
+/// `--team-id`: the team a command works on.
+#[derive(Debug, Args)]
+pub struct TeamArg {
+    #[arg(long)]
+    pub team_id: String,
+}
+
+/// `--store`.
 #[derive(Debug, Args)]
 pub struct StoreArg {
     /// The store file (default .teamtune/teamtune.db, or $TEAMTUNE_STORE).
@@ -232,7 +256,25 @@ pub struct StoreArg {
     pub store: Option<PathBuf>,
 }
 
+/// `--json`. A command that says what its JSON holds sets the help with
+/// `#[command(mut_arg("json", ...))]`.
 #[derive(Debug, Args)]
+pub struct JsonArg {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--seed` and `--hitl` of trial runs (`apply`, `benchmark`), with the library's defaults.
+#[derive(Debug, Args)]
+pub struct TrialArgs {
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = HitlArg::from(ApplyOptions::DEFAULT_HITL))]
+    pub hitl: HitlArg,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("One JSON object per run on stdout")))]
 pub struct RunArgs {
     pub file: PathBuf,
     /// The workflow to run when the file holds several.
@@ -258,9 +300,8 @@ pub struct RunArgs {
     /// Do not record the runs.
     #[arg(long)]
     pub no_store: bool,
-    /// One JSON object per run on stdout.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub json: JsonArg,
     /// Log every node, member and team as it finishes (on stderr).
     #[arg(long, short)]
     pub verbose: bool,
@@ -281,8 +322,8 @@ pub enum FormatArg {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    #[arg(long)]
-    pub team_id: String,
+    #[command(flatten)]
+    pub team: TeamArg,
     #[command(flatten)]
     pub store: StoreArg,
     #[arg(long, value_enum, default_value_t = FormatArg::Json)]

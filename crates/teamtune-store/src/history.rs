@@ -132,22 +132,31 @@ pub struct NewHistoryEntry {
 }
 
 /// A recorded history entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// It serializes as `teamtune history --json` lists it: `id`, `index`, `created_at`, `kind`,
+/// `file`, `suggestion`, `result`, `status` and `note`. The team (listings are per team), the
+/// whole file before and after, and the run seq stay out; they are the store's bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryEntry {
     /// Store-wide id, for [`HistoryStore::set_history_status`].
     pub id: i64,
+    #[serde(skip_serializing)]
     pub team_id: String,
     /// 0-based position in the team's history, oldest first.
     pub index: u64,
     /// When it was recorded, RFC 3339 UTC with milliseconds.
     pub created_at: String,
     pub kind: HistoryKind,
+    #[serde(rename = "file")]
     pub file_path: PathBuf,
+    #[serde(skip_serializing)]
     pub previous_content: String,
+    #[serde(skip_serializing)]
     pub new_content: String,
     pub suggestion: Option<serde_json::Value>,
     pub result: Option<serde_json::Value>,
     pub status: HistoryStatus,
+    #[serde(skip_serializing)]
     pub pre_change_seq: Option<i64>,
     pub note: Option<String>,
 }
@@ -194,6 +203,45 @@ mod tests {
         );
         let s: HistoryStatus = serde_json::from_str("\"kept\"").unwrap();
         assert_eq!(s, HistoryStatus::Kept);
+    }
+
+    #[test]
+    fn entry_serialises_as_listed_without_the_file_contents() {
+        let entry = HistoryEntry {
+            id: 7,
+            team_id: "t".into(),
+            index: 0,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            kind: HistoryKind::Apply,
+            file_path: PathBuf::from("team.yaml"),
+            previous_content: "before".into(),
+            new_content: "after".into(),
+            suggestion: None,
+            result: Some(serde_json::json!({"validation_status": "passed"})),
+            status: HistoryStatus::Kept,
+            pre_change_seq: Some(3),
+            note: None,
+        };
+        let v = serde_json::to_value(&entry).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "created_at",
+                "file",
+                "id",
+                "index",
+                "kind",
+                "note",
+                "result",
+                "status",
+                "suggestion"
+            ]
+        );
+        assert_eq!(v["file"], "team.yaml");
+        assert_eq!(v["kind"], "apply");
+        assert_eq!(v["status"], "kept");
     }
 
     #[test]

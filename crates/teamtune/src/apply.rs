@@ -89,20 +89,34 @@ pub struct ApplyOptions {
 }
 
 impl ApplyOptions {
+    /// Runs per side of each A/B test.
+    pub const DEFAULT_RUNS: u64 = 10;
+    /// Minimum improvement (percent) for a change to pass.
+    pub const DEFAULT_THRESHOLD_PERCENT: f64 = 5.0;
+    /// Kept changes after which `apply` stops.
+    pub const DEFAULT_MAX_CHANGES: usize = 3;
+    /// Runs after a kept change that the auto-rollback check compares.
+    pub const DEFAULT_AUTO_ROLLBACK_RUNS: u64 = 10;
+    /// Base seed of the trial runs.
+    pub const DEFAULT_SEED: u64 = 0;
+    /// How HITL gates are answered during trial runs.
+    pub const DEFAULT_HITL: HitlPolicy = HitlPolicy::Approve;
+
+    /// Options with the defaults above: A/B tests on, auto-rollback on, no dry run.
     pub fn new(team_id: impl Into<String>, config: impl Into<PathBuf>, mode: ApplyMode) -> Self {
         ApplyOptions {
             team_id: team_id.into(),
             config: config.into(),
             mode,
             ab_test: true,
-            runs: 10,
-            threshold_percent: 5.0,
+            runs: Self::DEFAULT_RUNS,
+            threshold_percent: Self::DEFAULT_THRESHOLD_PERCENT,
             dry_run: false,
-            max_changes: 3,
+            max_changes: Self::DEFAULT_MAX_CHANGES,
             auto_rollback: true,
-            auto_rollback_runs: 10,
-            seed: 0,
-            hitl: HitlPolicy::Approve,
+            auto_rollback_runs: Self::DEFAULT_AUTO_ROLLBACK_RUNS,
+            seed: Self::DEFAULT_SEED,
+            hitl: Self::DEFAULT_HITL,
             inputs: IndexMap::new(),
             fail_at: None,
         }

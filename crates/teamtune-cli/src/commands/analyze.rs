@@ -5,12 +5,12 @@ use crate::exit::{CliResult, Code};
 
 pub fn run(args: &AnalyzeArgs) -> CliResult {
     let tuner = super::tuner(
-        args.source.store.as_deref(),
+        args.source.store.store.as_deref(),
         args.source.baselines.as_deref(),
     )?;
-    let report = tuner.analyze(&args.team_id, &super::source(&args.source))?;
-    super::emit_json(&report, args.output.as_deref(), args.json)?;
-    if !args.json {
+    let report = tuner.analyze(&args.team.team_id, &super::source(&args.source))?;
+    super::emit_json(&report, args.output.as_deref(), args.json.json)?;
+    if !args.json.json {
         crate::render::print_analysis(&report);
     }
     Ok(Code::Done)

@@ -124,22 +124,22 @@ pub fn run(args: &ApplyArgs) -> CliResult {
         )));
     }
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
-    let mut opts = ApplyOptions::new(&args.team_id, &args.config, mode);
+    let mut opts = ApplyOptions::new(&args.team.team_id, &args.config, mode);
     opts.ab_test = !args.no_ab_test;
     opts.runs = args.runs;
     opts.threshold_percent = args.threshold;
     opts.dry_run = args.dry_run;
     opts.max_changes = args.max_changes;
     opts.auto_rollback = !args.no_auto_rollback;
-    opts.seed = args.seed;
-    opts.hitl = super::run::policy(args.hitl);
+    opts.seed = args.trial.seed;
+    opts.hitl = args.trial.hitl.into();
     let mut term = Terminal {
         bar: None,
         shown: 0,
     };
     let results = tuner.apply(&opts, &mut term)?;
     term.finish_bar();
-    if args.json {
+    if args.json.json {
         super::emit_json(&results, None, true)?;
     } else {
         crate::render::print_apply_results(&results);

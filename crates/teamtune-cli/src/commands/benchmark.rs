@@ -13,12 +13,12 @@ pub fn run(args: &BenchmarkArgs) -> CliResult {
         &args.after,
         args.team_id.as_deref(),
         args.runs,
-        args.seed,
-        super::run::policy(args.hitl),
+        args.trial.seed,
+        args.trial.hitl.into(),
         &mut progress,
     )?;
     bar.finish();
-    if args.json {
+    if args.json.json {
         super::emit_json(&report, None, true)?;
     } else {
         crate::render::print_benchmark(&report);

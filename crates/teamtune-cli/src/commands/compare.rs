@@ -36,7 +36,7 @@ pub fn run(args: &CompareArgs) -> CliResult {
     let a = sample(&args.a)?;
     let b = sample(&args.b)?;
     let c = compare(&a, &b, args.seed);
-    if args.json {
+    if args.json.json {
         super::emit_json(&c, None, true)?;
         return Ok(Code::Done);
     }

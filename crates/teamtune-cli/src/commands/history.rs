@@ -5,24 +5,14 @@ use crate::exit::{CliResult, Code};
 
 pub fn list(args: &HistoryArgs) -> CliResult {
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
-    let entries = tuner.history(&args.team_id)?;
-    print_history(&args.team_id, &entries, args.json)?;
+    let entries = tuner.history(&args.team.team_id)?;
+    print_history(&args.team.team_id, &entries, args.json.json)?;
     Ok(Code::Done)
 }
 
 fn print_history(team_id: &str, entries: &[teamtune::HistoryEntry], json: bool) -> CliResult<()> {
     if json {
-        let list: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "index": e.index, "id": e.id, "created_at": e.created_at, "kind": e.kind.as_str(),
-                    "status": e.status.as_str(), "file": e.file_path, "note": e.note,
-                    "suggestion": e.suggestion, "result": e.result,
-                })
-            })
-            .collect();
-        return super::emit_json(&list, None, true);
+        return super::emit_json(&entries, None, true);
     }
     crate::render::print_history(team_id, entries);
     Ok(())
@@ -31,12 +21,12 @@ fn print_history(team_id: &str, entries: &[teamtune::HistoryEntry], json: bool) 
 pub fn rollback(args: &RollbackArgs) -> CliResult {
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
     if args.list {
-        let entries = tuner.history(&args.team_id)?;
-        print_history(&args.team_id, &entries, args.json)?;
+        let entries = tuner.history(&args.team.team_id)?;
+        print_history(&args.team.team_id, &entries, args.json.json)?;
         return Ok(Code::Done);
     }
-    let report = tuner.rollback(&args.team_id, args.index, args.force)?;
-    if args.json {
+    let report = tuner.rollback(&args.team.team_id, args.index, args.force)?;
+    if args.json.json {
         super::emit_json(&report, None, true)?;
     } else {
         outln!(
@@ -53,14 +43,14 @@ pub fn rollback(args: &RollbackArgs) -> CliResult {
 
 pub fn check(args: &CheckArgs) -> CliResult {
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
-    let report = tuner.check(&args.team_id)?;
-    if args.json {
+    let report = tuner.check(&args.team.team_id)?;
+    if args.json.json {
         super::emit_json(&report, None, true)?;
     } else {
         match &report {
             None => outln!(
                 "team `{}` has no kept change awaiting a check",
-                args.team_id
+                args.team.team_id
             ),
             Some(r) => crate::render::print_check(r),
         }

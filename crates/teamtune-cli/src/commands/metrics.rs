@@ -17,14 +17,14 @@ pub fn export(args: &ExportArgs) -> CliResult {
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            tuner.export(&args.team_id, format, &mut buf)?;
+            tuner.export(&args.team.team_id, format, &mut buf)?;
             teamtune::atomic_write(path, &buf)
                 .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            tuner.export(&args.team_id, format, &mut out)?;
+            tuner.export(&args.team.team_id, format, &mut out)?;
             out.flush()?;
         }
     }

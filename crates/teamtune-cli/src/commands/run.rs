@@ -8,7 +8,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use teamtune::{BatchOptions, HitlPolicy, HitlResponder, parse_input_pair, read_inputs_file};
 
-use crate::args::{HitlArg, RunArgs};
+use crate::args::RunArgs;
 use crate::exit::{CliError, CliResult, Code};
 use crate::progress::Progress;
 use crate::render::RunSummary;
@@ -25,7 +25,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         let (k, v) = parse_input_pair(pair)?;
         inputs.insert(k, v);
     }
-    let hitl = policy(args.hitl);
+    let hitl: HitlPolicy = args.hitl.into();
     let responder: Option<Arc<dyn HitlResponder>> = (hitl == HitlPolicy::Prompt
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal())
@@ -43,13 +43,13 @@ pub fn run(args: &RunArgs) -> CliResult {
     let mut summary = RunSummary::default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let show_each = !args.json && args.runs <= 5;
+    let show_each = !args.json.json && args.runs <= 5;
     // The first stdout error other than a closed pipe; the runs go on and are recorded.
     let mut write_error: Option<std::io::Error> = None;
     let result = tuner.run(&runnable, &opts, !args.no_store, |record| {
         summary.add(record);
         progress.inc();
-        if args.json {
+        if args.json.json {
             if !crate::output::is_closed() && write_error.is_none() {
                 let written = serde_json::to_vec(record)
                     .map_err(std::io::Error::other)
@@ -73,7 +73,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     for (team, check) in &report.checks {
         super::history::report_auto_check(team, check);
     }
-    if !args.json {
+    if !args.json.json {
         summary.print(report.batch.virtual_time, report.store.as_deref());
     }
     Ok(if report.batch.succeeded == report.batch.runs {
@@ -81,12 +81,4 @@ pub fn run(args: &RunArgs) -> CliResult {
     } else {
         Code::NotSucceeded
     })
-}
-
-pub fn policy(h: HitlArg) -> HitlPolicy {
-    match h {
-        HitlArg::Prompt => HitlPolicy::Prompt,
-        HitlArg::Approve => HitlPolicy::Approve,
-        HitlArg::Reject => HitlPolicy::Reject,
-    }
 }

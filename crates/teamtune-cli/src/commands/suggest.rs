@@ -5,12 +5,16 @@ use crate::exit::{CliResult, Code};
 
 pub fn run(args: &SuggestArgs) -> CliResult {
     let tuner = super::tuner(
-        args.source.store.as_deref(),
+        args.source.store.store.as_deref(),
         args.source.baselines.as_deref(),
     )?;
-    let report = tuner.suggest(&args.team_id, &args.config, &super::source(&args.source))?;
-    super::emit_json(&report, args.output.as_deref(), args.json)?;
-    if !args.json {
+    let report = tuner.suggest(
+        &args.team.team_id,
+        &args.config,
+        &super::source(&args.source),
+    )?;
+    super::emit_json(&report, args.output.as_deref(), args.json.json)?;
+    if !args.json.json {
         crate::render::print_suggestions(&report);
     }
     Ok(Code::Done)

@@ -9,7 +9,7 @@ pub fn run(args: &ValidateArgs) -> CliResult {
     for w in &report.workflows {
         super::note_implicit_sim(&w.implicitly_simulated);
     }
-    if args.json {
+    if args.json.json {
         super::emit_json(&report, None, true)?;
         return Ok(Code::Done);
     }

@@ -1,6 +1,7 @@
 //! Integration tests: drive the real `teamtune` binary.
 
 mod command_members;
+mod contract;
 mod formations;
 mod prompt;
 mod run;
