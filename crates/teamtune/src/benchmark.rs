@@ -18,8 +18,9 @@ use teamtune_model::WorkflowFile;
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchmarkReport {
     pub team_id: String,
-    pub before: String,
-    pub after: String,
+    /// The two workflow files (the decision's `before` and `after` are their metrics).
+    pub before_file: String,
+    pub after_file: String,
     pub runs: u64,
     pub virtual_time: bool,
     /// The decision: `status`, `improvement_percentage`, the statistics and guardrails.
@@ -78,8 +79,8 @@ impl Autotuner {
         })?;
         Ok(BenchmarkReport {
             team_id,
-            before: before.display().to_string(),
-            after: after.display().to_string(),
+            before_file: before.display().to_string(),
+            after_file: after.display().to_string(),
             runs,
             virtual_time,
             decision: ab.decision,

@@ -114,14 +114,14 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
     let d = &r.decision;
     outln!(
         "before {}: mean {:.2}s p95 {:.2}s success {:.0}%",
-        r.before,
+        r.before_file,
         d.before.mean_duration_seconds,
         d.before.p95_duration_seconds,
         d.before.success_rate * 100.0
     );
     outln!(
         "after  {}: mean {:.2}s p95 {:.2}s success {:.0}%",
-        r.after,
+        r.after_file,
         d.after.mean_duration_seconds,
         d.after.p95_duration_seconds,
         d.after.success_rate * 100.0
