@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use teamtune_model::stable_hash;
 
-/// The six kinds of change (Victor's `OptimizationType`).
+/// The kinds of change: Victor's six `OptimizationType`s and the twin's joint search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuggestionType {
@@ -15,6 +15,8 @@ pub enum SuggestionType {
     TimeoutTuning,
     MemberSelection,
     Parallelization,
+    /// The best configuration the team's twin found: a joint change of any keys.
+    TwinSearch,
 }
 
 impl SuggestionType {
@@ -26,6 +28,7 @@ impl SuggestionType {
             SuggestionType::TimeoutTuning => "timeout_tuning",
             SuggestionType::MemberSelection => "member_selection",
             SuggestionType::Parallelization => "parallelization",
+            SuggestionType::TwinSearch => "twin_search",
         }
     }
 }

@@ -14,7 +14,8 @@
 //! Modules: [`observation`] (what the twin is fitted from), [`count_model`] (calls needed and
 //! over-exploration, by maximum likelihood), [`fit`] (the member models), [`replay`] (one
 //! run in virtual time), [`predict`] (many runs: the figures), [`check`] (the fit check),
-//! [`space`] (what tuning may change), [`search`] (the best configuration).
+//! [`space`] (what tuning may change), [`search`] (the best configuration),
+//! [`suggestion`] (the best as a `twin_search` suggestion).
 
 pub mod check;
 pub mod count_model;
@@ -24,6 +25,7 @@ pub mod predict;
 pub mod replay;
 pub mod search;
 pub mod space;
+pub mod suggestion;
 
 pub use check::FitCheck;
 pub use fit::{MemberModel, Twin};
@@ -31,3 +33,4 @@ pub use observation::Observation;
 pub use predict::{Objective, Prediction};
 pub use search::{SearchOutcome, SearchSettings, search};
 pub use space::{MemberInfo, SearchSpace, TuningLimits};
+pub use suggestion::{describe_change, full_config, twin_suggestion};

@@ -13,6 +13,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod blind;
 mod error;
 mod generate;
 mod grid;
@@ -84,6 +85,12 @@ struct TuningArgs {
     /// Threads for the oracle and the evaluation.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=256))]
     threads: u64,
+    /// Team runs tuning may spend per scenario (the history included).
+    #[arg(long, default_value_t = teamtune::ApplyOptions::DEFAULT_MAX_TRIAL_RUNS)]
+    max_trial_runs: u64,
+    /// Tune with the rule strategies alone (no twin), for comparison.
+    #[arg(long)]
+    no_twin: bool,
     /// Scenario workflow files.
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
@@ -143,6 +150,8 @@ fn run_tuning(args: TuningArgs) -> Result<(), BenchError> {
             timeouts: args.timeout_grid,
             max_members: usize::try_from(args.max_members).unwrap_or(8),
         },
+        max_trial_runs: args.max_trial_runs,
+        twin: !args.no_twin,
     };
     let mut reports = Vec::with_capacity(scenarios.len());
     for s in &scenarios {

@@ -29,6 +29,9 @@ pub struct Settings {
     pub history_runs: u64,
     pub threads: usize,
     pub grid: GridOverrides,
+    pub max_trial_runs: u64,
+    /// Tune with the twin (else the rule strategies alone).
+    pub twin: bool,
 }
 
 pub fn measure(scenario: &Scenario, s: &Settings) -> Result<ScenarioReport, BenchError> {
@@ -39,6 +42,9 @@ pub fn measure(scenario: &Scenario, s: &Settings) -> Result<ScenarioReport, Benc
             seed: s.seed ^ TUNING_SALT,
             history_runs: s.history_runs,
             ab_runs: s.ab_runs,
+            objective: teamtune::Objective::SecondsPerSuccess,
+            max_trial_runs: s.max_trial_runs,
+            twin: s.twin,
         },
     )?;
 

@@ -6,9 +6,13 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use teamtune::{ApplyMode, ApplyOptions, Autotuner, BatchOptions, HitlPolicy, Quiet};
+use teamtune::{
+    ApplyMode, ApplyOptions, Autotuner, HitlPolicy, Objective, Quiet, TrialRunner, WorkflowRunner,
+    run_seed,
+};
 use teamtune_model::{TeamConfig, Workflow, load_file};
 
+use crate::blind::without_sim_blocks;
 use crate::error::BenchError;
 use crate::scenario::Scenario;
 
@@ -37,6 +41,10 @@ pub struct TuningPlan {
     pub seed: u64,
     pub history_runs: u64,
     pub ab_runs: u64,
+    pub objective: Objective,
+    pub max_trial_runs: u64,
+    /// Tune with the twin (else the rule strategies alone).
+    pub twin: bool,
 }
 
 pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, BenchError> {
@@ -47,27 +55,36 @@ pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, Benc
         .file_name()
         .map_or_else(|| "scenario.yaml".into(), |n| n.to_os_string());
     let copy = dir.path().join(file_name);
-    std::fs::copy(&scenario.path, &copy)
-        .map_err(|e| BenchError::Input(format!("{}: cannot copy: {e}", scenario.path.display())))?;
+    let text = std::fs::read_to_string(&scenario.path)
+        .map_err(|e| BenchError::Input(format!("{}: cannot read: {e}", scenario.path.display())))?;
+    std::fs::write(&copy, without_sim_blocks(&text, &scenario.path)?)
+        .map_err(|e| BenchError::Work(format!("{}: cannot write: {e}", copy.display())))?;
     let tuner = Autotuner::new(dir.path().join("teamtune.db"));
     let team_id = scenario.team.id.clone();
+    // Trial runs run the real file; the tuner reads and edits the copy without `sim:`.
+    let mut runner = WorkflowRunner::new(
+        scenario.workflow.clone(),
+        copy.display().to_string(),
+        HitlPolicy::Approve,
+        Default::default(),
+    )?;
 
     // The baseline history a user would have recorded with `teamtune run`.
-    let runnable = tuner.prepare(&copy, Some(&scenario.workflow.name))?;
-    let batch = BatchOptions {
-        runs: plan.history_runs,
-        seed: plan.seed,
-        hitl: HitlPolicy::Approve,
-        ..Default::default()
-    };
-    tuner.run(&runnable, &batch, true, |_| {})?;
+    let seeds: Vec<u64> = (0..plan.history_runs)
+        .map(|i| run_seed(plan.seed, i))
+        .collect();
+    let history = runner.run(&team_id, &scenario.baseline_config(), &seeds, None)?;
+    tuner.record_runs(&history)?;
 
     let mut opts = ApplyOptions::new(team_id.clone(), copy.clone(), ApplyMode::Auto);
     opts.ab_test = true;
     opts.runs = plan.ab_runs;
     opts.seed = plan.seed ^ 0xab;
     opts.hitl = HitlPolicy::Approve;
-    let results = tuner.apply(&opts, &mut Quiet)?;
+    opts.objective = plan.objective;
+    opts.max_trial_runs = plan.max_trial_runs;
+    opts.twin = plan.twin;
+    let results = tuner.apply_with(&opts, &mut runner, &mut Quiet)?;
     let steps = results
         .iter()
         .map(|r| TuningStep {
@@ -83,12 +100,18 @@ pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, Benc
 
     let edited = load_file(&copy)
         .map_err(|e| BenchError::Work(format!("the tuned file does not load: {e}")))?;
-    let (workflow, team) = edited
+    let (_, team) = edited
         .find_team(&team_id)
         .ok_or_else(|| BenchError::Work(format!("the tuned file lost team `{team_id}`")))?;
+    let config = TeamConfig::of(team);
+    // The tuned configuration on the real members (the edited copy has no `sim:` blocks).
+    let workflow = scenario
+        .workflow
+        .with_team_config(&team_id, &config)
+        .map_err(BenchError::Work)?;
     Ok(TuningResult {
-        config: TeamConfig::of(team),
-        workflow: workflow.clone(),
+        config,
+        workflow,
         trial_runs,
         steps,
         seconds: start.elapsed().as_secs_f64(),

@@ -4,7 +4,8 @@
 //! crate's.
 
 use teamtune_analysis::{
-    AbDecision, AbMetric, DecisionRules, RunOutcome, decide, decide_reliability,
+    AbDecision, AbMetric, DecisionRules, Look, RunOutcome, SequentialDecision, SequentialRules,
+    SequentialTest, decide, decide_reliability,
 };
 use teamtune_engine::run_seed;
 use teamtune_model::{TeamRunRecord, Variant, WorkflowRunRecord};
@@ -115,5 +116,80 @@ pub fn run_ab(
         baseline: base,
         candidate: cand,
         virtual_time,
+    })
+}
+
+/// A sequential A/B test's runs and verdict.
+#[derive(Debug, Clone)]
+pub struct SequentialOutcome {
+    pub decision: SequentialDecision,
+    pub baseline: Vec<TeamRunRecord>,
+    pub candidate: Vec<TeamRunRecord>,
+}
+
+/// Runs pairs (baseline then candidate, on one seed each) and looks after every pair, until
+/// the sequential test stops or `rules.max_pairs` is reached. Every run is recorded in
+/// `store`, even when a run fails part way.
+pub fn run_sequential_ab(
+    run: ArmRunner<'_>,
+    team_id: &str,
+    seed: u64,
+    rules: SequentialRules,
+    store: &mut dyn Store,
+    progress: ProgressFn<'_>,
+) -> Result<SequentialOutcome, Error> {
+    let mut test = SequentialTest::new(rules).map_err(|e| Error::Config {
+        team_id: team_id.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut base = Vec::new();
+    let mut cand = Vec::new();
+    let mut pending = Vec::new();
+    let total = rules.max_pairs as u64 * 2;
+    let mut ran = || -> Result<Option<SequentialDecision>, Error> {
+        for i in 0..rules.max_pairs as u64 {
+            let seeds = [run_seed(seed, i)];
+            let mut pair = [None, None];
+            for (k, variant) in [Variant::Baseline, Variant::Candidate]
+                .into_iter()
+                .enumerate()
+            {
+                for record in run(variant, &seeds)? {
+                    let team: Vec<TeamRunRecord> = team_records(&record, team_id).collect();
+                    if let Some(t) = team.first() {
+                        pair[k] = Some(RunOutcome::from_record(t));
+                    }
+                    if variant == Variant::Baseline {
+                        base.extend(team);
+                    } else {
+                        cand.extend(team);
+                    }
+                    pending.push(record);
+                }
+                progress(pending.len() as u64, total);
+            }
+            let [Some(b), Some(c)] = pair else {
+                return Err(Error::TeamDidNotRun {
+                    team_id: team_id.to_string(),
+                    baseline: base.len(),
+                    candidate: cand.len(),
+                });
+            };
+            if let Look::Stop(decision) = test.push(b, c) {
+                return Ok(Some(*decision));
+            }
+        }
+        Ok(None)
+    };
+    let outcome = ran();
+    store.record_runs(&pending)?;
+    let decision = match outcome? {
+        Some(d) => d,
+        None => test.finish(),
+    };
+    Ok(SequentialOutcome {
+        decision,
+        baseline: base,
+        candidate: cand,
     })
 }

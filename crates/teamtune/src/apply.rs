@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value as Json;
+use teamtune_analysis::twin::{Objective, TuningLimits};
 use teamtune_analysis::{
-    AbMetric, AbStatus, Comparison, DecisionRules, Guardrail, MetricsSnapshot, RunSample,
-    Suggestion, apply_suggestion, samples_from_store, suggest,
+    AbMetric, AbStatus, Comparison, DecisionRules, Guardrail, MetricsSnapshot, SequentialDecision,
+    SequentialInfo, Suggestion, apply_suggestion, samples_from_store, suggest,
 };
 use teamtune_engine::{HitlPolicy, run_seed};
-use teamtune_model::{TeamConfig, Variant, Workflow, apply_team_config, load_file};
+use teamtune_model::{TeamConfig, TeamRunRecord, Variant, Workflow, apply_team_config, load_file};
 use teamtune_store::{HistoryKind, HistoryStatus, NewHistoryEntry, RunQuery, Store};
 
 use crate::ab::{AbPlan, run_ab};
@@ -24,6 +25,7 @@ use crate::change_record::{self, ApplyRecord};
 use crate::error::Error;
 use crate::record::Recorder;
 use crate::trial::{TrialRunner, WorkflowRunner};
+use crate::tune::TwinEnd;
 
 /// Which suggestions to try.
 #[derive(Debug, Clone)]
@@ -84,6 +86,19 @@ pub struct ApplyOptions {
     pub seed: u64,
     pub hitl: HitlPolicy,
     pub inputs: IndexMap<String, Json>,
+    /// What `--auto` minimises (seconds per successful run by default).
+    pub objective: Objective,
+    /// Candidates below this success rate are not tried.
+    pub min_success: Option<f64>,
+    /// Team runs `--auto` may spend in all: the history it records and both sides of every
+    /// A/B test.
+    pub max_trial_runs: u64,
+    /// Runs of the current configuration `--auto` wants before fitting the team's twin.
+    pub history_runs: u64,
+    /// What tuning may change (the team's `tuning:` block adds to it).
+    pub limits: TuningLimits,
+    /// Use the twin in `--auto` (else only the rule strategies).
+    pub twin: bool,
     #[doc(hidden)]
     pub fail_at: Option<FailPoint>,
 }
@@ -101,6 +116,10 @@ impl ApplyOptions {
     pub const DEFAULT_SEED: u64 = 0;
     /// How HITL gates are answered during trial runs.
     pub const DEFAULT_HITL: HitlPolicy = HitlPolicy::Approve;
+    /// Team runs `--auto` may spend.
+    pub const DEFAULT_MAX_TRIAL_RUNS: u64 = 300;
+    /// Runs of the current configuration the twin is fitted from at first.
+    pub const DEFAULT_HISTORY_RUNS: u64 = 20;
 
     /// Options with the defaults above: A/B tests on, auto-rollback on, no dry run.
     pub fn new(team_id: impl Into<String>, config: impl Into<PathBuf>, mode: ApplyMode) -> Self {
@@ -118,6 +137,12 @@ impl ApplyOptions {
             seed: Self::DEFAULT_SEED,
             hitl: Self::DEFAULT_HITL,
             inputs: IndexMap::new(),
+            objective: Objective::default(),
+            min_success: None,
+            max_trial_runs: Self::DEFAULT_MAX_TRIAL_RUNS,
+            history_runs: Self::DEFAULT_HISTORY_RUNS,
+            limits: TuningLimits::default(),
+            twin: true,
             fail_at: None,
         }
     }
@@ -145,6 +170,54 @@ pub struct OptimizationResult {
     pub suggested_config: TeamConfig,
     pub history_id: Option<i64>,
     pub error: Option<String>,
+    /// What the result was judged on (`twin_search` changes: the objective).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objective: Option<Objective>,
+    /// How the sequential test ran, when one decided the result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<SequentialInfo>,
+    /// The sequential test's verdict in full: the interval, the guardrails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequential_decision: Option<SequentialDecision>,
+    /// Team runs the test spent (both sides).
+    pub trial_runs: u64,
+    /// The runs were of simulated members: the figures describe the simulator.
+    pub simulated: bool,
+}
+
+impl OptimizationResult {
+    /// The result for `suggestion` before any test: not applied.
+    pub(crate) fn untested(
+        opts: &ApplyOptions,
+        state: &Current,
+        suggestion: &Suggestion,
+        suggested_config: TeamConfig,
+        simulated: bool,
+    ) -> Self {
+        OptimizationResult {
+            success: false,
+            team_id: opts.team_id.clone(),
+            optimization: suggestion.clone(),
+            before_metrics: None,
+            after_metrics: None,
+            improvement_percentage: None,
+            validation_status: AbStatus::Failed,
+            reason: String::new(),
+            metric: None,
+            statistics: None,
+            fisher: None,
+            guardrails: Vec::new(),
+            rollback_config: state.config.clone(),
+            suggested_config,
+            history_id: None,
+            error: None,
+            objective: None,
+            sequential: None,
+            sequential_decision: None,
+            trial_runs: 0,
+            simulated,
+        }
+    }
 }
 
 impl Autotuner {
@@ -217,17 +290,35 @@ impl Autotuner {
         let file = load_file(&opts.config)?;
         let (workflow, team) = file.resolve_team(&opts.team_id)?;
         let team = team.clone();
+        let config = TeamConfig::of(&team);
         let mut state = Current {
             text: file.source.clone(),
             workflow: workflow.clone(),
-            config: TeamConfig::of(&team),
-            hash: team.config_hash(),
+            hash: runner.config_hash(&opts.team_id, &config)?,
+            config,
         };
 
         let mut queue: Vec<Suggestion> = match &opts.mode {
             ApplyMode::Suggestions(list) => list.clone(),
             _ => {
-                let samples = self.history_of(store, runner, opts, &state, observer)?;
+                if matches!(opts.mode, ApplyMode::Auto) && opts.twin {
+                    let mut results = Vec::new();
+                    match self.tune_with_twin(
+                        store,
+                        runner,
+                        opts,
+                        &mut state,
+                        observer,
+                        &mut results,
+                    )? {
+                        TwinEnd::Done => return Ok(results),
+                        TwinEnd::Fallback(why) => {
+                            observer.note(&format!("{why}: trying the rule strategies instead"));
+                        }
+                    }
+                }
+                let (records, _) = self.history_of(store, runner, opts, &state, observer, 3)?;
+                let samples = samples_from_store(&records, Some(&opts.team_id));
                 suggest(&samples, &state.config, &self.baselines, &self.strategies)
             }
         };
@@ -281,18 +372,28 @@ impl Autotuner {
 
     /// The team's recorded runs under its current configuration; runs the baseline first
     /// when there are too few to analyse.
-    fn history_of(
+    /// The team's recorded runs under its current configuration, topped up to `want` runs
+    /// (or, below 3, to a baseline of `--runs`, at least 10) by running it; with the runs it
+    /// made.
+    pub(crate) fn history_of(
         &self,
         store: &mut dyn Store,
         runner: &mut dyn TrialRunner,
         opts: &ApplyOptions,
         state: &Current,
         observer: &mut dyn ApplyObserver,
-    ) -> Result<Vec<RunSample>, Error> {
+        want: u64,
+    ) -> Result<(Vec<TeamRunRecord>, u64), Error> {
         let query = RunQuery::new().config_hash(state.hash.clone());
         let mut records = store.team_runs(&opts.team_id, &query)?;
-        if records.len() < 3 {
-            let runs = opts.runs.max(10);
+        let have = records.len() as u64;
+        let mut made = 0;
+        if have < want.max(3) {
+            let runs = if want <= 3 {
+                opts.runs.max(10)
+            } else {
+                want - have
+            };
             observer.note(&format!(
                 "no recorded history of team `{}` in its current configuration: running the baseline {runs} times first",
                 opts.team_id
@@ -306,9 +407,10 @@ impl Autotuner {
                 observer.progress(i + 1, runs);
             }
             recorder.flush()?;
+            made = runs;
             records = store.team_runs(&opts.team_id, &query)?;
         }
-        Ok(samples_from_store(&records, Some(&opts.team_id)))
+        Ok((records, made))
     }
 
     fn try_one(
@@ -320,24 +422,13 @@ impl Autotuner {
         s: &Suggestion,
         observer: &mut dyn ApplyObserver,
     ) -> Result<OptimizationResult, Error> {
-        let mut result = OptimizationResult {
-            success: false,
-            team_id: opts.team_id.clone(),
-            optimization: s.clone(),
-            before_metrics: None,
-            after_metrics: None,
-            improvement_percentage: None,
-            validation_status: AbStatus::Failed,
-            reason: String::new(),
-            metric: None,
-            statistics: None,
-            fisher: None,
-            guardrails: Vec::new(),
-            rollback_config: state.config.clone(),
-            suggested_config: state.config.clone(),
-            history_id: None,
-            error: None,
-        };
+        let mut result = OptimizationResult::untested(
+            opts,
+            state,
+            s,
+            state.config.clone(),
+            runner.is_simulated(),
+        );
         let candidate_cfg = match apply_suggestion(&state.config, s) {
             Ok(c) => c,
             Err(e) => {
@@ -412,6 +503,7 @@ impl Autotuner {
                 Some(&mut *store),
                 &mut progress,
             )?;
+            result.trial_runs = (ab.baseline.len() + ab.candidate.len()) as u64;
             let d = ab.decision;
             result.validation_status = d.status;
             result.reason = d.reason.clone();
@@ -429,10 +521,7 @@ impl Autotuner {
             result.validation_status = AbStatus::Skipped;
             result.reason = "A/B test disabled: applied directly, guarded by auto-rollback".into();
         }
-        let new_hash = candidate_wf
-            .team(&opts.team_id)
-            .map(|t| t.config_hash())
-            .unwrap_or_default();
+        let new_hash = runner.config_hash(&opts.team_id, &candidate_cfg)?;
         let id = self.write_change(store, opts, state, &candidate_cfg, &new_hash, &result)?;
         result.history_id = Some(id);
         result.success = true;
@@ -447,7 +536,7 @@ impl Autotuner {
     }
 
     /// history entry (pending) -> atomic file write -> entry kept.
-    fn write_change(
+    pub(crate) fn write_change(
         &self,
         store: &mut dyn Store,
         opts: &ApplyOptions,
@@ -522,11 +611,11 @@ pub(crate) fn ab_metric(s: &Suggestion) -> AbMetric {
 }
 
 /// The configuration in effect while applying.
-struct Current {
-    text: String,
-    workflow: Workflow,
-    config: TeamConfig,
-    hash: String,
+pub(crate) struct Current {
+    pub text: String,
+    pub workflow: Workflow,
+    pub config: TeamConfig,
+    pub hash: String,
 }
 
 pub(crate) fn absolute(p: &Path) -> PathBuf {

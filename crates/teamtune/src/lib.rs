@@ -22,6 +22,7 @@ mod history;
 mod inputs;
 mod record;
 mod trial;
+mod tune;
 mod validate;
 
 pub use ab::{AbOutcome, AbPlan, ArmRunner, outcomes, run_ab};
@@ -42,11 +43,14 @@ pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, Wo
 
 // The types of the lower crates that appear in this crate's API, and nothing else of them:
 // callers go through `Autotuner`.
+pub use teamtune_analysis::twin::{FitCheck, Objective, Prediction, TuningLimits};
 pub use teamtune_analysis::{
     AbDecision, AbMetric, AbStatus, Baselines, BaselinesError, Comparison, Guardrail, Insight,
     MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, summary::p95,
 };
-pub use teamtune_engine::{Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder};
+pub use teamtune_engine::{
+    Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder, run_seed,
+};
 pub use teamtune_metrics::MetricsError;
 pub use teamtune_model::{
     Formation, HitlType, LoadError, MemberConfig, MemberMetrics, StopCause, TeamConfig,

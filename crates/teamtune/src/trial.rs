@@ -20,6 +20,10 @@ pub trait TrialRunner {
     /// and what they measure is the simulator.
     fn is_simulated(&self) -> bool;
 
+    /// The hash the runs of `config` are recorded under (what decides how the team runs
+    /// includes how each member runs, which only the runner knows).
+    fn config_hash(&self, team_id: &str, config: &TeamConfig) -> Result<String, Error>;
+
     /// Runs the workflow once per seed with team `team_id` configured as `config`, each run
     /// marked with `variant`.
     fn run(
@@ -107,6 +111,20 @@ impl WorkflowRunner {
 impl TrialRunner for WorkflowRunner {
     fn is_simulated(&self) -> bool {
         self.simulated
+    }
+
+    fn config_hash(&self, team_id: &str, config: &TeamConfig) -> Result<String, Error> {
+        let config_error = |message| Error::Config {
+            team_id: team_id.to_string(),
+            message,
+        };
+        let wf = self
+            .workflow
+            .with_team_config(team_id, config)
+            .map_err(config_error)?;
+        wf.team(team_id)
+            .map(|t| t.config_hash())
+            .ok_or_else(|| config_error(format!("workflow `{}` lost the team", wf.name)))
     }
 
     fn run(

@@ -26,6 +26,16 @@ pub struct RunOutcome {
     pub tool_calls: u64,
 }
 
+impl RunOutcome {
+    pub fn from_record(r: &teamtune_model::TeamRunRecord) -> Self {
+        RunOutcome {
+            duration_seconds: r.duration_seconds,
+            success: r.success,
+            tool_calls: r.total_tool_calls,
+        }
+    }
+}
+
 impl From<&RunSample> for RunOutcome {
     fn from(r: &RunSample) -> Self {
         RunOutcome {

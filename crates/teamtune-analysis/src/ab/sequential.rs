@@ -765,6 +765,23 @@ impl SequentialTest {
                     est.improvement_percentage, est.ci_low, est.ci_high
                 ),
             )
+        } else if let Some(gain) = e
+            .guardrails()
+            .find(|g| g.name == "success_rate_drop")
+            .filter(|g| {
+                est.baseline_ratio.is_none() && est.candidate_ratio.is_some() && g.high < 0.0
+            })
+        {
+            // The baseline has not succeeded once: its objective is infinite, and a candidate
+            // proven to succeed more often is better by any measure.
+            (
+                AbStatus::Passed,
+                format!(
+                    "the baseline never succeeded; the candidate's success rate is {:.1} points higher (at least {:.1})",
+                    -gain.harm * 100.0,
+                    -gain.high * 100.0
+                ),
+            )
         } else if est.defined && est.ci_high < threshold && est.ci_low > -threshold {
             (
                 AbStatus::Inconclusive,

@@ -217,6 +217,50 @@ impl Twin {
         })
     }
 
+    /// This twin with a coordination cost assumed where the runs could not measure one (all
+    /// at one team size): the observed think time is taken to hold `coordination_s` per
+    /// other member, at most half of it. `None` when the runs measured it, or there is
+    /// nothing to assume.
+    pub fn with_assumed_coordination(&self) -> Option<Twin> {
+        if self.coordination_fitted {
+            return None;
+        }
+        let size = self.observed.first()?.0.members.len();
+        let mut think = self.pooled.think.clone();
+        think.sort_by(f64::total_cmp);
+        let median = *think.get(think.len() / 2)?;
+        let others = size.saturating_sub(1) as f64;
+        let c = if others > 0.0 {
+            (0.3 * median).min(0.5 * median / others)
+        } else {
+            0.3 * median
+        };
+        if c <= 0.0 {
+            return None;
+        }
+        let mut twin = self.clone();
+        twin.coordination_s = c;
+        let shift = |v: &mut Vec<f64>| v.iter_mut().for_each(|t| *t = (*t - c * others).max(0.0));
+        for m in twin
+            .members
+            .values_mut()
+            .chain(std::iter::once(&mut twin.pooled))
+        {
+            shift(&mut m.think);
+            shift(&mut m.plan_think);
+            shift(&mut m.synthesis_think);
+        }
+        Some(twin)
+    }
+
+    /// The team sizes the runs were made at.
+    pub fn observed_sizes(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.observed.iter().map(|(c, _)| c.members.len()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// The model for member `id` of a configuration: its own, the model of the member it was
     /// cloned from, or the pooled one.
     pub fn member(&self, id: &str, clone_of: Option<&str>) -> &MemberModel {

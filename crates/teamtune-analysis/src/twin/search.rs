@@ -65,8 +65,37 @@ pub struct SearchOutcome {
     pub evaluated: usize,
 }
 
+/// The twin's prediction, judged on the worst case of the coordination cost when the runs
+/// could not measure it and `config` has a team size no run had.
+fn predict(
+    twin: &Twin,
+    pessimistic: Option<&Twin>,
+    sizes: &[usize],
+    config: &TeamConfig,
+    runs: usize,
+    s: &SearchSettings,
+) -> Prediction {
+    let p = twin.predict(config, runs, s.seed);
+    match pessimistic {
+        Some(other) if !sizes.contains(&config.members.len()) => {
+            let q = other.predict(config, runs, s.seed);
+            if q.value(s.objective) > p.value(s.objective) {
+                q
+            } else {
+                p
+            }
+        }
+        _ => p,
+    }
+}
+
 /// Searches `space` in `twin` for the configuration with the lowest objective.
 pub fn search(twin: &Twin, space: &SearchSpace, s: &SearchSettings) -> SearchOutcome {
+    let pessimistic = twin.with_assumed_coordination();
+    let sizes = twin.observed_sizes();
+    let predict = |config: &TeamConfig, runs: usize| {
+        predict(twin, pessimistic.as_ref(), &sizes, config, runs, s)
+    };
     let baseline = twin.predict(&space.base, s.confirm_runs, s.seed);
     let floor = s
         .min_success
@@ -89,7 +118,7 @@ pub fn search(twin: &Twin, space: &SearchSpace, s: &SearchSettings) -> SearchOut
                         if s.exclude.contains(&cfg) {
                             continue;
                         }
-                        let p = twin.predict(&cfg, s.runs, s.seed);
+                        let p = predict(&cfg, s.runs);
                         if p.never_ends || p.success_rate + 1e-9 < floor - 0.05 {
                             continue;
                         }
@@ -106,7 +135,7 @@ pub fn search(twin: &Twin, space: &SearchSpace, s: &SearchSettings) -> SearchOut
         .into_iter()
         .take(s.finalists)
         .map(|(_, config)| {
-            let prediction = twin.predict(&config, s.confirm_runs, s.seed);
+            let prediction = predict(&config, s.confirm_runs);
             Candidate {
                 improvement_percent: improvement(base_value, prediction.value(s.objective)),
                 config,
