@@ -5,6 +5,7 @@
 //! A point becomes a [`TeamConfig`] the ARCHITECTURE way ([`TeamConfig::resized`]):
 //! shrinking drops members from the end, growing clones the last member under a new id.
 
+use teamtune::{MemberInfo, SearchSpace, TuningLimits};
 use teamtune_model::{Formation, SimParams, TeamConfig, ThinkTime};
 
 use crate::scenario::Scenario;
@@ -43,7 +44,7 @@ impl Grid {
         let can_hang = params.iter().any(|p| p.hang_rate > 0.0);
         let mut grid = Grid {
             formations: Formation::ALL.to_vec(),
-            sizes: (1..=o.max_members.max(1)).collect(),
+            sizes: allowed_space(scenario, o.max_members).sizes,
             budgets: o
                 .budgets
                 .clone()
@@ -104,8 +105,9 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
 }
 
 /// `base` reshaped to point `p`.
-pub fn config_at(base: &TeamConfig, p: &Point) -> TeamConfig {
-    let mut members = base.resized(p.size).members;
+pub fn config_at(space: &SearchSpace, p: &Point) -> TeamConfig {
+    let base = &space.base;
+    let mut members = space.resized(p.size).members;
     for m in &mut members {
         m.tool_budget = p.budget;
     }
@@ -115,6 +117,27 @@ pub fn config_at(base: &TeamConfig, p: &Point) -> TeamConfig {
         members,
         ..base.clone()
     }
+}
+
+/// What tuning may change in the scenario's team, the tuner's way: only the pool of
+/// interchangeable members (same role and goal) is resized; members with a goal of their
+/// own stay. The oracle searches the same space.
+pub fn allowed_space(scenario: &Scenario, max_members: usize) -> SearchSpace {
+    let members: Vec<MemberInfo> = scenario
+        .team
+        .members
+        .iter()
+        .map(|m| MemberInfo {
+            id: m.id.clone(),
+            role: m.role.clone(),
+            goal: m.goal.clone(),
+        })
+        .collect();
+    let limits = TuningLimits {
+        max_members: Some(max_members),
+        ..TuningLimits::default()
+    };
+    SearchSpace::new(&scenario.baseline_config(), &members, &limits)
 }
 
 /// Geometric steps from `lo` to `hi` (inclusive), `n` values.
@@ -202,27 +225,37 @@ mod tests {
         }
     }
 
+    fn space() -> SearchSpace {
+        let info = |id: &str, goal: &str| MemberInfo {
+            id: id.into(),
+            role: "r".into(),
+            goal: goal.into(),
+        };
+        let members = [info("a", "share"), info("b", "share"), info("c", "lead")];
+        SearchSpace::new(&base(), &members, &TuningLimits::default())
+    }
+
     #[test]
-    fn shrinking_drops_from_the_end_and_growing_clones_the_last() {
+    fn resizing_touches_only_the_pool_of_interchangeable_members() {
         let p = Point {
             formation: Formation::Parallel,
             size: 2,
             budget: Some(7),
             timeout: None,
         };
-        let c = config_at(&base(), &p);
-        assert_eq!(
-            c.members.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
+        let ids = |c: &TeamConfig| c.members.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+        let c = config_at(&space(), &p);
+        assert_eq!(ids(&c), ["a", "c"], "c has a goal of its own");
         assert!(c.members.iter().all(|m| m.tool_budget == Some(7)));
-        let c = config_at(&base(), &Point { size: 5, ..p });
-        assert_eq!(
-            c.members.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-            ["a", "b", "c", "c_2", "c_3"]
-        );
+        let c = config_at(&space(), &Point { size: 5, ..p });
+        assert_eq!(ids(&c), ["a", "b", "c", "b_2", "b_3"]);
         assert!(c.members[2].is_manager && !c.members[3].is_manager);
         assert_eq!(c.timeout_seconds, None);
+        assert_eq!(
+            space().sizes.first(),
+            Some(&2),
+            "never fewer than the lead and one worker"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Instant;
 use teamtune_model::TeamConfig;
 
 use crate::error::BenchError;
-use crate::grid::{Grid, GridOverrides, config_at};
+use crate::grid::{Grid, GridOverrides, allowed_space, config_at};
 use crate::objective::{Score, score_in_parallel};
 use crate::oracle::{OraclePlan, search};
 use crate::report::{ScenarioReport, Scores, captured_percent, noise};
@@ -49,13 +49,11 @@ pub fn measure(scenario: &Scenario, s: &Settings) -> Result<ScenarioReport, Benc
     )?;
 
     let baseline = scenario.baseline_config();
+    let space = allowed_space(scenario, s.grid.max_members);
     let mut grid = Grid::derive(scenario, &s.grid);
     grid.widen_with(&tuned.config);
-    let mut candidates: Vec<TeamConfig> = grid
-        .points()
-        .iter()
-        .map(|p| config_at(&baseline, p))
-        .collect();
+    let mut candidates: Vec<TeamConfig> =
+        grid.points().iter().map(|p| config_at(&space, p)).collect();
     // The exact configurations compared (a tuned team may have dropped a member by name, or
     // set budgets per member), so the oracle covers them whatever the grid's shape.
     for exact in [&baseline, &tuned.config] {

@@ -43,7 +43,9 @@ pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, Wo
 
 // The types of the lower crates that appear in this crate's API, and nothing else of them:
 // callers go through `Autotuner`.
-pub use teamtune_analysis::twin::{FitCheck, Objective, Prediction, TuningLimits};
+pub use teamtune_analysis::twin::{
+    FitCheck, MemberInfo, Objective, Prediction, SearchSpace, TuningLimits,
+};
 pub use teamtune_analysis::{
     AbDecision, AbMetric, AbStatus, Baselines, BaselinesError, Comparison, Guardrail, Insight,
     MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, summary::p95,
