@@ -31,6 +31,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Suggest changes to a team's configuration.
     Suggest(SuggestArgs),
+    /// Predict a configuration with the team's twin, fitted from its recorded runs.
+    Whatif(WhatifArgs),
     /// Compare two samples (JSON arrays of numbers): Welch, Mann-Whitney, bootstrap.
     Compare(CompareArgs),
     /// Try suggestions with A/B tests and keep the ones that pass, in the workflow file.
@@ -88,8 +90,69 @@ pub struct ApplyArgs {
     /// Do not check later runs for regressions.
     #[arg(long)]
     pub no_auto_rollback: bool,
+    /// What --auto minimises: seconds or tool calls per successful run.
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::Seconds)]
+    pub objective: ObjectiveArg,
+    /// --auto never tries a configuration predicted below this success rate (0 to 1).
+    #[arg(long)]
+    pub min_success: Option<f64>,
+    /// Team runs --auto may spend in all (history and both sides of every A/B test).
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_MAX_TRIAL_RUNS, value_parser = clap::value_parser!(u64).range(10..))]
+    pub max_trial_runs: u64,
+    /// --auto without the twin: the rule strategies alone.
+    #[arg(long)]
+    pub no_twin: bool,
+    /// Keys --auto leaves as they are (team_formation, members, tool_budget,
+    /// timeout_seconds, max_iterations); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    pub fixed: Vec<String>,
+    /// Bounds on the team size --auto may choose.
+    #[arg(long)]
+    pub min_members: Option<usize>,
+    #[arg(long)]
+    pub max_members: Option<usize>,
     #[command(flatten)]
     pub trial: TrialArgs,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// What `apply --auto` minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectiveArg {
+    /// Seconds per successful run.
+    Seconds,
+    /// Tool calls per successful run.
+    Calls,
+}
+
+impl From<ObjectiveArg> for teamtune::Objective {
+    fn from(o: ObjectiveArg) -> Self {
+        match o {
+            ObjectiveArg::Seconds => teamtune::Objective::SecondsPerSuccess,
+            ObjectiveArg::Calls => teamtune::Objective::CallsPerSuccess,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    #[command(flatten)]
+    pub team: TeamArg,
+    /// The workflow file holding the team (its current configuration, changed by --set).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// KEY=VALUE: team_formation, members (count), tool_budget (every member),
+    /// members.ID.tool_budget, timeout_seconds, max_iterations (`none` removes a limit).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+    /// Replayed runs.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+    pub runs: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     #[command(flatten)]
     pub store: StoreArg,
     #[command(flatten)]

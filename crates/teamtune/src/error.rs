@@ -85,6 +85,12 @@ pub enum Error {
         path: PathBuf,
         source: Box<teamtune_model::EditError>,
     },
+    /// A `--set KEY=VALUE` that is not one.
+    #[error("--set `{setting}`: {message}")]
+    Setting { setting: String, message: String },
+    /// No twin could be fitted from the team's runs.
+    #[error("no twin of team `{team_id}`: {message}")]
+    NoTwin { team_id: String, message: String },
     /// A history entry whose recorded result cannot be read.
     #[error("history entry {index} of team `{team_id}` is malformed: {message}")]
     CorruptHistory {
@@ -131,7 +137,9 @@ impl Error {
             | Error::FileChanged { .. }
             | Error::NoHistory { .. }
             | Error::HistoryIndex { .. }
-            | Error::NotInEffect { .. } => true,
+            | Error::NotInEffect { .. }
+            | Error::Setting { .. }
+            | Error::NoTwin { .. } => true,
             Error::Store(e) => matches!(
                 e,
                 teamtune_store::StoreError::CreateDir { .. }

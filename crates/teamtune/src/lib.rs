@@ -24,6 +24,7 @@ mod record;
 mod trial;
 mod tune;
 mod validate;
+mod whatif;
 
 pub use ab::{AbOutcome, AbPlan, ArmRunner, outcomes, run_ab};
 pub use apply::{
@@ -40,6 +41,7 @@ pub use inputs::{parse_input_pair, read_inputs_file};
 pub use record::{RunReport, Runnable};
 pub use trial::{TrialRunner, WorkflowRunner};
 pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, WorkflowSummary};
+pub use whatif::{WhatIfPrediction, WhatIfReport};
 
 // The types of the lower crates that appear in this crate's API, and nothing else of them:
 // callers go through `Autotuner`.

@@ -133,6 +133,35 @@ pub fn run(args: &ApplyArgs) -> CliResult {
     opts.auto_rollback = !args.no_auto_rollback;
     opts.seed = args.trial.seed;
     opts.hitl = args.trial.hitl.into();
+    opts.objective = args.objective.into();
+    if let Some(m) = args.min_success {
+        if !(0.0..=1.0).contains(&m) {
+            return Err(CliError::input(format!(
+                "--min-success {m} must be a rate from 0 to 1"
+            )));
+        }
+        opts.min_success = Some(m);
+    }
+    opts.max_trial_runs = args.max_trial_runs;
+    opts.twin = !args.no_twin;
+    const KEYS: [&str; 5] = [
+        "team_formation",
+        "members",
+        "tool_budget",
+        "timeout_seconds",
+        "max_iterations",
+    ];
+    if let Some(k) = args.fixed.iter().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(CliError::input(format!(
+            "--fixed {k}: not a key tuning changes (keys: {})",
+            KEYS.join(", ")
+        )));
+    }
+    opts.limits.fixed = args.fixed.clone();
+    opts.limits.min_members = args.min_members;
+    if args.max_members.is_some() {
+        opts.limits.max_members = args.max_members;
+    }
     let mut term = Terminal {
         bar: None,
         shown: 0,

@@ -9,6 +9,7 @@ mod metrics;
 mod run;
 mod suggest;
 mod validate;
+mod whatif;
 
 use crate::args::{Cli, Command, MetricsCommand};
 use crate::exit::CliResult;
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli) -> CliResult {
         } => metrics::export(&a),
         Command::Analyze(a) => analyze::run(&a),
         Command::Suggest(a) => suggest::run(&a),
+        Command::Whatif(a) => whatif::run(&a),
         Command::Compare(a) => compare::run(&a),
         Command::Apply(a) => apply::run(&a),
         Command::Benchmark(a) => benchmark::run(&a),

@@ -6,12 +6,14 @@
 mod report;
 mod run;
 mod tuning;
+mod whatif;
 
 pub use report::{print_analysis, print_suggestions};
 pub use run::{RunSummary, event_logger, print_run};
 pub use tuning::{
     print_apply_results, print_benchmark, print_check, print_history, print_suggestion_to_stderr,
 };
+pub use whatif::print_whatif;
 
 pub(crate) const BOLD: &str = "\x1b[1m";
 pub(crate) const DIM: &str = "\x1b[2m";
