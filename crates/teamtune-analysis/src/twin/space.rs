@@ -8,7 +8,7 @@
 //! Tool budgets are searched relative to what each member needs in that configuration:
 //! each member gets the Poisson quantile of its expected calls at one of a few levels, so one
 //! dimension covers per-member budgets. Timeouts are searched relative to the replayed
-//! durations of the configuration without one.
+//! durations of the configuration without one; a team that has a timeout always keeps one.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{DiscreteCDF, Poisson};
@@ -224,7 +224,13 @@ impl SearchSpace {
                 push_new(&mut out, c);
             }
         }
-        if !twin.seen_cut_off && twin.members.values().all(|m| m.p_hang == 0.0) {
+        // Removing a timeout is never proven safe by runs that happened not to stall: a
+        // team that has a timeout keeps one. One without may stay without, unless its runs
+        // were seen to stall.
+        if self.base.timeout_seconds.is_none()
+            && !twin.seen_cut_off
+            && twin.members.values().all(|m| m.p_hang == 0.0)
+        {
             push_new(&mut out, open);
         }
         out
