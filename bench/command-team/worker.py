@@ -3,7 +3,8 @@
 
 Protocol (crates/teamtune-engine/src/member/command.rs): teamtune writes one JSON object on
 stdin, {goal, role, member_id, team_id, state, previous_output, tool_budget, tools}, and reads
-{"output": ..., "tool_calls": N, "tools_used": [...]} from stdout; a non-zero exit fails the
+{"output": ..., "tool_calls": N, "tools_used": [...], "tool_call_seconds": [...]} from stdout
+(the per-call latencies are optional; they let the twin tell tool time from think time); a non-zero exit fails the
 turn with the tail of stderr as the reason.
 
 What one turn does (Python 3 standard library only):
@@ -127,11 +128,14 @@ def main():
     needed = poisson(rng, args.calls_mean)
     calls = needed if budget is None else min(needed, budget)
     used = []
+    latencies = []
     for _ in range(calls):
         tool = rng.choice(tools)
         if tool not in used:
             used.append(tool)
+        started = time.monotonic()
         time.sleep(rng.uniform(*args.call_ms) / 1000)
+        latencies.append(round(time.monotonic() - started, 4))
     if calls < needed:
         fail(3, f"tool budget exhausted: needed {needed} tool calls, budget {budget}")
     if rng.random() < args.fail_rate:
@@ -142,7 +146,8 @@ def main():
         "role": request.get("role"),
         "result": f"{member} finished its share of: {request.get('goal') or 'the work'}",
     }
-    print(json.dumps({"output": result, "tool_calls": calls, "tools_used": used}))
+    print(json.dumps({"output": result, "tool_calls": calls, "tools_used": used,
+                      "tool_call_seconds": latencies}))
 
 
 if __name__ == "__main__":

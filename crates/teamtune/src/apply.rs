@@ -340,6 +340,17 @@ impl Autotuner {
                 // Expected to gain nothing: not worth the trial runs of an A/B test.
                 continue;
             }
+            if matches!(opts.mode, ApplyMode::Auto)
+                && !opts.limits.may_drop_members
+                && apply_suggestion(&state.config, &s)
+                    .is_ok_and(|c| crate::coverage::changes_coverage(&team, &c))
+            {
+                observer.note(&format!(
+                    "not trying {}: it drops or clones a member with its own goal (what the team covers would change)",
+                    s.id
+                ));
+                continue;
+            }
             if matches!(opts.mode, ApplyMode::Interactive) {
                 match observer.choose(&s) {
                     Choice::Apply => {}

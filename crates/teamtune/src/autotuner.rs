@@ -233,13 +233,59 @@ impl Autotuner {
         };
         self.require_runs(team_id, &samples, source)?;
         let config = TeamConfig::of(team);
+        let mut suggestions = suggest(&samples, &config, &self.baselines, &self.strategies);
+        if *source == MetricsSource::Store
+            && let Some(s) = self.twin_suggestion(team, &config)?
+        {
+            suggestions.insert(0, s);
+        }
+        crate::coverage::mark(team, &config, &mut suggestions);
         Ok(SuggestionReport {
             team_id: team_id.to_string(),
             timestamp: now(),
             runs: samples.len(),
-            suggestions: suggest(&samples, &config, &self.baselines, &self.strategies),
+            suggestions,
             current_config: config,
         })
+    }
+
+    /// The twin's best configuration for the team's current one, fitted from its recorded
+    /// runs in that configuration; `None` when there is no twin that fits or nothing better.
+    fn twin_suggestion(
+        &self,
+        team: &TeamNode,
+        config: &TeamConfig,
+    ) -> Result<Option<teamtune_analysis::Suggestion>, Error> {
+        use teamtune_analysis::twin::{
+            MemberInfo, Observation, SearchSettings, SearchSpace, TuningLimits, Twin, search,
+            twin_suggestion,
+        };
+        let runs = self.using_store(Access::Existing, |store| {
+            Ok(store.team_runs(&team.id, &RunQuery::new().config_hash(team.config_hash()))?)
+        })?;
+        let Ok(twin) = Twin::fit(&team.id, &[Observation::new(config.clone(), runs)]) else {
+            return Ok(None);
+        };
+        let fit = twin.check(1);
+        if !fit.ok {
+            return Ok(None);
+        }
+        let members: Vec<MemberInfo> = team
+            .members
+            .iter()
+            .map(|m| MemberInfo {
+                id: m.id.clone(),
+                role: m.role.clone(),
+                goal: m.goal.clone(),
+            })
+            .collect();
+        let space = SearchSpace::new(config, &members, &TuningLimits::default());
+        let outcome = search(&twin, &space, &SearchSettings::default());
+        Ok(outcome
+            .best
+            .as_ref()
+            .filter(|b| b.improvement_percent >= 5.0)
+            .map(|b| twin_suggestion(&twin, &fit, config, &outcome, b)))
     }
 }
 

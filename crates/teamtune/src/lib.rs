@@ -15,6 +15,7 @@ mod autotuner;
 mod batch;
 mod benchmark;
 mod change_record;
+mod coverage;
 mod error;
 mod export;
 mod fs;

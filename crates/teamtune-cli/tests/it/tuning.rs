@@ -139,7 +139,17 @@ fn suggest_apply_history_rollback_round_trip() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let first = &report["suggestions"][0];
+    // The twin's joint change comes first, with what it stands on; then the rules'.
+    let twin = &report["suggestions"][0];
+    assert_eq!(twin["type"], "twin_search", "{report:#}");
+    assert_eq!(twin["metadata"]["fit"]["ok"], true);
+    assert_eq!(twin["metadata"]["objective"], "seconds_per_success");
+    let first = report["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] != "twin_search")
+        .unwrap();
     assert_eq!(
         first["suggested_config"]["team_formation"], "parallel",
         "{report:#}"
