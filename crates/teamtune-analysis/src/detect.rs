@@ -117,10 +117,7 @@ pub(crate) fn failure_share_insight(
     let mut affected = vec![component.to_owned()];
     for r in &failed {
         for m in r.members.iter().filter(|m| !m.success) {
-            let hit = m
-                .error_message
-                .as_deref()
-                .is_some_and(|e| FailureKind::of_message(e) == kind);
+            let hit = m.error_message.as_ref().is_some_and(|e| e.kind() == kind);
             let name = format!("member:{}", m.member_id);
             if hit && !affected.contains(&name) {
                 affected.push(name);

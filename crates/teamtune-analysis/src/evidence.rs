@@ -212,8 +212,8 @@ pub fn retry_outlook(
             }
         } else if m
             .error_message
-            .as_deref()
-            .is_none_or(|e| FailureKind::of_message(e) == FailureKind::Other)
+            .as_ref()
+            .is_none_or(|e| e.kind() == FailureKind::Other)
         {
             random += 1;
         }

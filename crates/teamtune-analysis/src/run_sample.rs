@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use teamtune_model::{TeamRunRecord, Variant};
+use teamtune_model::{StopCause, TeamRunRecord, Variant};
 
 /// Victor's defaults for a record's missing fields (its `PerformanceAnalyzer` reads
 /// `formation` as "sequential", `member_count` as 1 and `success` as true when absent).
@@ -31,8 +31,8 @@ pub struct RunSample {
     /// Victor default 0 (then left out of tool call statistics, as Victor does).
     pub total_tool_calls: u64,
     pub consensus_rounds: Option<u32>,
-    /// Why the team failed ("timeout", "tool budget exhausted", a member's error), if recorded.
-    pub error: Option<String>,
+    /// Why the team failed, if recorded.
+    pub error: Option<Failure>,
     pub variant: Option<Variant>,
     pub config_hash: Option<Arc<str>>,
     /// Per-member results, in the record's order.
@@ -47,7 +47,63 @@ pub struct MemberSample {
     pub success: bool,
     pub duration_seconds: f64,
     pub tool_calls_used: u64,
-    pub error_message: Option<String>,
+    pub error_message: Option<Failure>,
+}
+
+/// A recorded failure: its typed cause and its text. Records from the engine carry the
+/// cause; Victor's records carry text only, classified once when they are read
+/// ([`StopCause::from_victor_text`]), so the analysis itself never reads causes from text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub cause: StopCause,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(cause: StopCause, message: impl Into<String>) -> Failure {
+        Failure {
+            cause,
+            message: message.into(),
+        }
+    }
+
+    /// A failure known only by its text (a Victor record, a hand-written fixture).
+    pub fn from_text(message: impl Into<String>) -> Failure {
+        let message = message.into();
+        Failure {
+            cause: StopCause::from_victor_text(&message),
+            message,
+        }
+    }
+
+    /// The typed cause, or the text's when the record has none.
+    fn of(cause: Option<StopCause>, message: Option<&String>) -> Option<Failure> {
+        match (cause, message) {
+            (Some(c), m) => Some(Failure::new(c, m.cloned().unwrap_or_default())),
+            (None, Some(m)) => Some(Failure::from_text(m.clone())),
+            (None, None) => None,
+        }
+    }
+
+    pub fn kind(&self) -> FailureKind {
+        match self.cause {
+            StopCause::BudgetExhausted => FailureKind::BudgetExhausted,
+            StopCause::Timeout | StopCause::HangKilled => FailureKind::Timeout,
+            StopCause::Done | StopCause::Error => FailureKind::Other,
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(text: &str) -> Failure {
+        Failure::from_text(text)
+    }
+}
+
+impl From<String> for Failure {
+    fn from(text: String) -> Failure {
+        Failure::from_text(text)
+    }
 }
 
 /// Why a run failed, as far as the recorded error texts tell.
@@ -59,21 +115,6 @@ pub enum FailureKind {
     Timeout,
     /// Any other recorded or unrecorded cause.
     Other,
-}
-
-impl FailureKind {
-    /// Classifies one error text. Matching is case-insensitive and by substring, because
-    /// Victor users and our engine word the same cause slightly differently.
-    pub fn of_message(message: &str) -> FailureKind {
-        let lower = message.to_ascii_lowercase();
-        if lower.contains("budget exhausted") || lower.contains("budget exceeded") {
-            FailureKind::BudgetExhausted
-        } else if lower.contains("timeout") || lower.contains("timed out") {
-            FailureKind::Timeout
-        } else {
-            FailureKind::Other
-        }
-    }
 }
 
 impl RunSample {
@@ -104,7 +145,11 @@ impl RunSample {
             duration_seconds: record.duration_seconds,
             total_tool_calls: record.total_tool_calls,
             consensus_rounds: record.consensus_rounds,
-            error: record.error.clone(),
+            error: if record.success {
+                None
+            } else {
+                Failure::of(record.stop_cause, record.error.as_ref())
+            },
             variant: record.variant,
             config_hash: record.config_hash.as_deref().map(|h| interner.intern(h)),
             members: record
@@ -120,7 +165,11 @@ impl RunSample {
                     success: m.success,
                     duration_seconds: m.duration_seconds,
                     tool_calls_used: m.tool_calls_used,
-                    error_message: m.error_message.clone(),
+                    error_message: if m.success {
+                        None
+                    } else {
+                        Failure::of(m.stop_cause, m.error_message.as_ref())
+                    },
                 })
                 .collect(),
         }
@@ -141,7 +190,7 @@ impl RunSample {
                     .filter(|m| !m.success)
                     .filter_map(|m| m.error_message.as_ref()),
             )
-            .map(|e| FailureKind::of_message(e))
+            .map(Failure::kind)
             .collect();
         if kinds.is_empty() {
             kinds.push(FailureKind::Other);
@@ -217,17 +266,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classifies_failure_messages() {
+    fn victor_texts_become_causes_once_and_typed_causes_win() {
+        let kind = |t: &str| Failure::from_text(t).kind();
         assert_eq!(
-            FailureKind::of_message("Tool budget exhausted (10 calls)"),
+            kind("Tool budget exhausted (10 calls)"),
             FailureKind::BudgetExhausted
         );
-        assert_eq!(FailureKind::of_message("timeout"), FailureKind::Timeout);
-        assert_eq!(
-            FailureKind::of_message("member timed out after 30s"),
-            FailureKind::Timeout
+        assert_eq!(kind("member timed out after 30s"), FailureKind::Timeout);
+        assert_eq!(kind("exit status 1"), FailureKind::Other);
+        // An engine record's cause is typed: its text is not read.
+        let f = Failure::of(
+            Some(StopCause::BudgetExhausted),
+            Some(&"whatever".to_string()),
         );
-        assert_eq!(FailureKind::of_message("exit status 1"), FailureKind::Other);
+        assert_eq!(f.map(|f| f.kind()), Some(FailureKind::BudgetExhausted));
     }
 
     #[test]

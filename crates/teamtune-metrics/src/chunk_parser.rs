@@ -13,7 +13,7 @@ use serde::de::DeserializeSeed;
 use super::fast_record::{FlatRecord, scan_record};
 use super::record_boundary::{object_end, skip_whitespace};
 use super::record_seed::{FieldTracker, RecordSeed};
-use teamtune_analysis::run_sample::{Interner, RunSample};
+use teamtune_analysis::run_sample::{Failure, Interner, RunSample};
 
 const BYTE_ORDER_MARK: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -320,7 +320,7 @@ impl Run<'_, '_> {
             duration_seconds: flat.duration_seconds,
             total_tool_calls: flat.total_tool_calls,
             consensus_rounds: flat.consensus_rounds,
-            error: flat.error.map(str::to_owned),
+            error: flat.error.map(Failure::from_text),
             variant: flat.variant,
             config_hash: flat.config_hash.map(|h| interner.intern(h)),
             members: Vec::new(),

@@ -14,7 +14,7 @@ use serde::de::{
 };
 use teamtune_model::Variant;
 
-use teamtune_analysis::run_sample::{Interner, MemberSample, RunSample};
+use teamtune_analysis::run_sample::{Failure, Interner, MemberSample, RunSample};
 
 /// The field being read when an error happened.
 #[derive(Debug, Default)]
@@ -235,7 +235,7 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             duration_seconds: sample.duration_seconds,
             total_tool_calls: sample.total_tool_calls,
             consensus_rounds: sample.consensus_rounds,
-            error: sample.error,
+            error: sample.error.map(Failure::from_text),
             variant: sample.variant,
             config_hash: sample.config_hash,
             members: sample.members,
@@ -404,7 +404,7 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
             success,
             duration_seconds,
             tool_calls_used,
-            error_message,
+            error_message: error_message.map(Failure::from_text),
         })
     }
 }

@@ -39,7 +39,13 @@ fn reads_member_metrics() {
         "start_time": null}, "b": {"duration_seconds": 1}}}"#;
     let r = &parse_metrics_str(text, None).unwrap()[0];
     assert_eq!(r.members.len(), 2);
-    assert_eq!(r.members[0].error_message.as_deref(), Some("timeout"));
+    assert_eq!(
+        r.members[0]
+            .error_message
+            .as_ref()
+            .map(|f| f.message.as_str()),
+        Some("timeout")
+    );
     assert_eq!(&*r.members[1].member_id, "b");
     assert_eq!(&*r.members[1].role, "assistant");
 }

@@ -53,6 +53,21 @@ impl StopCause {
         }
     }
 
+    /// The cause of a Victor-shaped record, which carries it only as free text
+    /// (`error_message`, `error`): the one place text is read as a cause, when a record is
+    /// read in. Case-insensitive; Victor users and our engine word causes slightly
+    /// differently ("budget exhausted" / "budget exceeded", "timeout" / "timed out").
+    pub fn from_victor_text(text: &str) -> StopCause {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("budget exhausted") || lower.contains("budget exceeded") {
+            StopCause::BudgetExhausted
+        } else if lower.contains("timeout") || lower.contains("timed out") {
+            StopCause::Timeout
+        } else {
+            StopCause::Error
+        }
+    }
+
     /// The cause as the error text Victor-shaped records carry (`error_message`).
     pub fn message(self) -> &'static str {
         match self {

@@ -258,7 +258,7 @@ mod tests {
                     r.members[stop].success = false;
                     r.members[stop].error_message = Some("simulated failure".into());
                     r.success = false;
-                    r.error = Some(format!("member m{}: simulated failure", stop + 1));
+                    r.error = Some(format!("member m{}: simulated failure", stop + 1).into());
                     r.duration_seconds = 20.0 * (stop + 1) as f64 + 1.0;
                 }
                 r

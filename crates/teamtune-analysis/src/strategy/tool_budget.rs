@@ -363,8 +363,8 @@ fn raise(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
         .filter(|m| {
             !m.success
                 && m.error_message
-                    .as_deref()
-                    .is_some_and(|e| FailureKind::of_message(e) == FailureKind::BudgetExhausted)
+                    .as_ref()
+                    .is_some_and(|e| e.kind() == FailureKind::BudgetExhausted)
         })
         .map(|m| &*m.member_id)
         .collect();

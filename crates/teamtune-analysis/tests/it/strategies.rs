@@ -18,7 +18,7 @@ fn member(id: &str, secs: f64, calls: u64, ok: bool, error: Option<&str>) -> Mem
         success: ok,
         duration_seconds: secs,
         tool_calls_used: calls,
-        error_message: error.map(str::to_owned),
+        error_message: error.map(Into::into),
     }
 }
 
@@ -194,7 +194,7 @@ fn failing_member_and_budget_exhaustion() {
                 member("c", 10.0, 4, true, None),
             ];
             r.success = !broke;
-            r.error = broke.then(|| "tool budget exhausted".to_owned());
+            r.error = broke.then(|| "tool budget exhausted".into());
             r.duration_seconds = 31.0;
             r.total_tool_calls = r.members.iter().map(|m| m.tool_calls_used).sum();
             r

@@ -144,8 +144,8 @@ fn member_timeout_rate(records: &[RunSample], formation: &str) -> f64 {
         .filter(|m| {
             !m.success
                 && m.error_message
-                    .as_deref()
-                    .is_some_and(|e| FailureKind::of_message(e) == FailureKind::Timeout)
+                    .as_ref()
+                    .is_some_and(|e| e.kind() == FailureKind::Timeout)
         })
         .count();
     timed_out as f64 / turns.len().max(1) as f64

@@ -104,8 +104,8 @@ impl Replay {
                 .filter(|m| {
                     !m.success
                         && m.error_message
-                            .as_deref()
-                            .is_none_or(|e| FailureKind::of_message(e) == FailureKind::Other)
+                            .as_ref()
+                            .is_none_or(|e| e.kind() == FailureKind::Other)
                 })
                 .count();
             random as f64 / turns.len().max(1) as f64
