@@ -18,6 +18,9 @@ use crate::autotuner::{Access, Autotuner};
 use crate::error::Error;
 use crate::trial::{TrialRunner, WorkflowRunner};
 
+/// A figure of a prediction, by name.
+type Figure = (&'static str, fn(&Prediction) -> Option<f64>);
+
 /// Twins refitted on resampled runs for the intervals.
 const BOOTSTRAP_TWINS: usize = 20;
 
@@ -92,7 +95,7 @@ impl Autotuner {
             }
         }
         let mut intervals = IndexMap::new();
-        let figures: [(&str, fn(&Prediction) -> Option<f64>); 5] = [
+        let figures: [Figure; 5] = [
             ("mean_duration_seconds", |p| Some(p.mean_duration_seconds)),
             ("p95_duration_seconds", |p| Some(p.p95_duration_seconds)),
             ("success_rate", |p| Some(p.success_rate)),
