@@ -149,6 +149,7 @@ impl Engine {
                         output_key: a.output_key.clone(),
                         continue_on_error: false,
                         merge_strategy: None,
+                        tuning: None,
                     }))
                 }
                 NodeKind::Team(t) => {

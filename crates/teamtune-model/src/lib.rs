@@ -19,6 +19,7 @@ mod record;
 mod sim;
 mod team_config;
 mod template;
+mod tuning;
 mod workflow;
 
 pub use edit::{EditError, apply_team_config};
@@ -32,6 +33,7 @@ pub use record::{
 pub use sim::{SimOverrides, SimParams, ThinkTime};
 pub use team_config::{MemberConfig, TeamConfig};
 pub use template::normalize_template;
+pub use tuning::{SizeBounds, TUNABLE_KEYS, TuningBlock};
 pub use workflow::{
     AgentNode, CmpOp, ComputeNode, Condition, ConditionNode, Fallback, HitlNode, HitlType,
     JoinStrategy, MemberRunner, MemberSpec, Node, NodeKind, OpenAiProvider, ParallelNode, Provider,

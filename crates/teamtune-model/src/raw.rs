@@ -135,6 +135,7 @@ pub(crate) struct RawNode {
     pub provider: Option<String>,
     pub command: Option<Vec<String>>,
     pub sim: Option<SimOverrides>,
+    pub tuning: Option<crate::tuning::TuningBlock>,
     pub timeout_seconds: Option<f64>,
     pub timeout: Option<f64>,
     pub backstory: Option<String>,

@@ -267,6 +267,8 @@ pub struct TeamNode {
     pub output_key: String,
     pub continue_on_error: bool,
     pub merge_strategy: Option<String>,
+    /// What `apply --auto` may change (the `tuning:` block).
+    pub tuning: Option<crate::tuning::TuningBlock>,
 }
 
 impl TeamNode {

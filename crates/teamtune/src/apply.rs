@@ -340,8 +340,13 @@ impl Autotuner {
                 // Expected to gain nothing: not worth the trial runs of an A/B test.
                 continue;
             }
+            let may_drop = team
+                .tuning
+                .as_ref()
+                .and_then(|t| t.may_drop_members)
+                .unwrap_or(opts.limits.may_drop_members);
             if matches!(opts.mode, ApplyMode::Auto)
-                && !opts.limits.may_drop_members
+                && !may_drop
                 && apply_suggestion(&state.config, &s)
                     .is_ok_and(|c| crate::coverage::changes_coverage(&team, &c))
             {

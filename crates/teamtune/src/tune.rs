@@ -78,7 +78,14 @@ impl Autotuner {
                 return Ok(TwinEnd::Done);
             }
             let members = member_infos(state);
-            let limits = opts.limits.clone();
+            let limits = match state
+                .workflow
+                .team(&opts.team_id)
+                .and_then(|t| t.tuning.as_ref())
+            {
+                Some(block) => opts.limits.clone().with_block(block),
+                None => opts.limits.clone(),
+            };
             let space = SearchSpace::new(&state.config, &members, &limits);
             let settings = SearchSettings {
                 objective: opts.objective,

@@ -52,6 +52,28 @@ impl TuningLimits {
     pub fn is_fixed(&self, key: &str) -> bool {
         self.fixed.iter().any(|k| k == key)
     }
+
+    /// These limits narrowed by a team's `tuning:` block: keys fixed by either stay fixed,
+    /// size bounds from the block replace the defaults.
+    pub fn with_block(mut self, block: &teamtune_model::TuningBlock) -> TuningLimits {
+        for k in &block.fixed {
+            if !self.is_fixed(k) {
+                self.fixed.push(k.clone());
+            }
+        }
+        if let Some(b) = block.members {
+            if b.min.is_some() {
+                self.min_members = b.min;
+            }
+            if b.max.is_some() {
+                self.max_members = b.max;
+            }
+        }
+        if let Some(drop) = block.may_drop_members {
+            self.may_drop_members = drop;
+        }
+        self
+    }
 }
 
 /// Budget levels: (Poisson quantile, multiple).

@@ -7,6 +7,7 @@ mod prompt;
 mod run;
 mod store;
 mod tuning;
+mod twin;
 mod validate;
 
 use std::path::{Path, PathBuf};

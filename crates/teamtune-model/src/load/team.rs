@@ -83,6 +83,11 @@ impl Builder<'_, '_> {
                 format!("team `{id}`: max_iterations must be >= 1"),
             );
         }
+        let tuning = rn.tuning;
+        if let Some(problem) = tuning.as_ref().and_then(|t| t.problem()) {
+            self.problem(key_line(self, "tuning"), format!("team `{id}`: {problem}"));
+            return None;
+        }
         Some(TeamNode {
             id: id.to_string(),
             name: rn.name,
@@ -98,6 +103,7 @@ impl Builder<'_, '_> {
                 .unwrap_or_else(|| "team_result".to_string()),
             continue_on_error: rn.continue_on_error.unwrap_or(true),
             merge_strategy: rn.merge_strategy.or(rn.merge_mode),
+            tuning,
         })
     }
 
