@@ -124,6 +124,14 @@ fn report(
         oracle_config: oracle.best,
         captured_percent: captured_percent(&b, &t, &o),
         trial_runs: tuned.trial_runs,
+        twin_prediction_error_percent: tuned
+            .steps
+            .iter()
+            .rev()
+            .find(|s| s.kept)
+            .and_then(|s| s.predicted_objective)
+            .filter(|_| t.objective.is_finite() && t.objective > 0.0)
+            .map(|p| (p - t.objective) / t.objective * 100.0),
         oracle_runs: oracle.runs,
         wall_seconds: start.elapsed().as_secs_f64(),
         noise_seconds: noise(&b, &o),

@@ -60,6 +60,9 @@ pub struct ScenarioReport {
     pub oracle_config: TeamConfig,
     pub captured_percent: f64,
     pub trial_runs: u64,
+    /// The twin's prediction for the configuration tuning kept last, against its measured
+    /// objective: (predicted - measured) / measured, percent. `None` without a kept twin change.
+    pub twin_prediction_error_percent: Option<f64>,
     pub oracle_runs: u64,
     pub wall_seconds: f64,
     /// Two standard errors of the baseline-oracle difference (seconds per success).

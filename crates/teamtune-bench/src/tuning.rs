@@ -25,6 +25,11 @@ pub struct TuningStep {
     pub validation_status: teamtune::AbStatus,
     pub improvement_percentage: Option<f64>,
     pub kept: bool,
+    /// The twin's predicted objective (seconds per success) for the suggested
+    /// configuration, for `twin_search` changes.
+    pub predicted_objective: Option<f64>,
+    /// Team runs the step's A/B test spent.
+    pub trial_runs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +98,13 @@ pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, Benc
             validation_status: r.validation_status,
             improvement_percentage: r.improvement_percentage,
             kept: r.success && r.history_id.is_some(),
+            predicted_objective: r
+                .optimization
+                .metadata
+                .get("predicted")
+                .and_then(|p| p.get("seconds_per_success"))
+                .and_then(serde_json::Value::as_f64),
+            trial_runs: r.trial_runs,
         })
         .collect();
     // Every team run tuning caused is in the store: the history and both A/B sides.
