@@ -123,16 +123,7 @@ pub fn config_at(space: &SearchSpace, p: &Point) -> TeamConfig {
 /// interchangeable members (same role and goal) is resized; members with a goal of their
 /// own stay. The oracle searches the same space.
 pub fn allowed_space(scenario: &Scenario, max_members: usize) -> SearchSpace {
-    let members: Vec<MemberInfo> = scenario
-        .team
-        .members
-        .iter()
-        .map(|m| MemberInfo {
-            id: m.id.clone(),
-            role: m.role.clone(),
-            goal: m.goal.clone(),
-        })
-        .collect();
+    let members = MemberInfo::of_team(&scenario.team);
     let limits = TuningLimits {
         max_members: Some(max_members),
         ..TuningLimits::default()

@@ -270,15 +270,7 @@ impl Autotuner {
         if !fit.ok {
             return Ok(None);
         }
-        let members: Vec<MemberInfo> = team
-            .members
-            .iter()
-            .map(|m| MemberInfo {
-                id: m.id.clone(),
-                role: m.role.clone(),
-                goal: m.goal.clone(),
-            })
-            .collect();
+        let members = MemberInfo::of_team(team);
         let space = SearchSpace::new(config, &members, &TuningLimits::default());
         let outcome = search(&twin, &space, &SearchSettings::default());
         Ok(outcome

@@ -77,7 +77,11 @@ impl Autotuner {
                 observer.note(&why);
                 return Ok(TwinEnd::Done);
             }
-            let members = member_infos(state);
+            let members = state
+                .workflow
+                .team(&opts.team_id)
+                .map(MemberInfo::of_team)
+                .unwrap_or_default();
             let limits = match state
                 .workflow
                 .team(&opts.team_id)
@@ -221,29 +225,4 @@ impl Autotuner {
             }
         }
     }
-}
-
-/// The current team's members as the file describes them (role and goal decide which are
-/// interchangeable).
-fn member_infos(state: &Current) -> Vec<MemberInfo> {
-    state
-        .workflow
-        .teams()
-        .find(|t| {
-            t.members
-                .iter()
-                .map(|m| &m.id)
-                .eq(state.config.members.iter().map(|m| &m.id))
-        })
-        .map(|t| {
-            t.members
-                .iter()
-                .map(|m| MemberInfo {
-                    id: m.id.clone(),
-                    role: m.role.clone(),
-                    goal: m.goal.clone(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -172,15 +172,7 @@ fn with_settings(
                     .ok()
                     .filter(|n| (1..=64).contains(n))
                     .ok_or_else(|| bad(s, format!("`{value}` is not a member count (1 to 64)")))?;
-                let members: Vec<MemberInfo> = team
-                    .members
-                    .iter()
-                    .map(|m| MemberInfo {
-                        id: m.id.clone(),
-                        role: m.role.clone(),
-                        goal: m.goal.clone(),
-                    })
-                    .collect();
+                let members = MemberInfo::of_team(team);
                 let limits = TuningLimits {
                     max_members: Some(64),
                     ..TuningLimits::default()

@@ -24,6 +24,20 @@ pub struct MemberInfo {
     pub goal: String,
 }
 
+impl MemberInfo {
+    /// The members of a team node as the file describes them.
+    pub fn of_team(team: &teamtune_model::TeamNode) -> Vec<MemberInfo> {
+        team.members
+            .iter()
+            .map(|m| MemberInfo {
+                id: m.id.clone(),
+                role: m.role.clone(),
+                goal: m.goal.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Keys tuning may change, and bounds on the team size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -70,15 +70,7 @@ fn the_twin_fits_its_records_and_its_best_configuration_holds_on_the_engine() {
         "baseline predicted {predicted:.1} s per success, measured {measured:.1}"
     );
 
-    let members: Vec<MemberInfo> = team
-        .members
-        .iter()
-        .map(|m| MemberInfo {
-            id: m.id.clone(),
-            role: m.role.clone(),
-            goal: m.goal.clone(),
-        })
-        .collect();
+    let members = MemberInfo::of_team(&team);
     let space = SearchSpace::new(&base, &members, &TuningLimits::default());
     let out = search(
         &twin,
@@ -114,15 +106,7 @@ fn members_with_their_own_goal_are_never_dropped_or_cloned() {
         })
         .map(|m| m.id.as_str())
         .collect();
-    let members: Vec<MemberInfo> = team
-        .members
-        .iter()
-        .map(|m| MemberInfo {
-            id: m.id.clone(),
-            role: m.role.clone(),
-            goal: m.goal.clone(),
-        })
-        .collect();
+    let members = MemberInfo::of_team(&team);
     let space = SearchSpace::new(&base, &members, &TuningLimits::default());
     let history = runs(&wf, &team.id, &base, 1, 20);
     let twin = Twin::fit(&team.id, &[Observation::new(base.clone(), history)]).unwrap();
