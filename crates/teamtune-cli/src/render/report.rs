@@ -139,7 +139,7 @@ pub fn changes(
             if old.len() != new.len() {
                 out.push(format!("member count: {} -> {}", old.len(), new.len()));
             }
-        } else {
+        } else if current.get(k) != Some(new) {
             out.push(format!(
                 "{k}: {} -> {}",
                 show(current.get(k)),

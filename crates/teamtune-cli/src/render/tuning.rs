@@ -42,8 +42,13 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
         );
         outln!("    {}", r.optimization.description);
         if let Some(imp) = r.improvement_percentage {
-            let of = match r.metric {
-                Some(teamtune::AbMetric::SuccessRate) => " in seconds per successful run",
+            let of = match (r.objective, r.metric) {
+                (Some(teamtune::Objective::CallsPerSuccess), _) => {
+                    " in tool calls per successful run"
+                }
+                (Some(_), _) | (None, Some(teamtune::AbMetric::SuccessRate)) => {
+                    " in seconds per successful run"
+                }
                 _ => " in mean duration",
             };
             outln!(
@@ -97,12 +102,31 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
         if !r.reason.is_empty() {
             outln!("    {DIM}{}{RESET}", r.reason);
         }
+        if let Some(s) = &r.sequential {
+            outln!(
+                "    sequential test: {} runs per side of at most {}{}",
+                s.runs_per_side,
+                s.max_pairs,
+                if s.stopped_early {
+                    ", stopped early"
+                } else {
+                    ""
+                }
+            );
+        }
         if let Some(e) = &r.error {
             outln!("    {RED}error: {e}{RESET}");
         }
         if let Some(id) = r.history_id {
             outln!("    written to the workflow file; history id {id} (teamtune rollback to undo)");
         }
+    }
+    let spent: u64 = results.iter().map(|r| r.trial_runs).sum();
+    outln!("{spent} trial runs in all");
+    if results.iter().any(|r| r.simulated) {
+        outln!(
+            "{YELLOW}the team's members are simulated: these figures describe the simulator, not a real team{RESET}"
+        );
     }
 }
 
