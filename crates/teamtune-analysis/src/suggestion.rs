@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use teamtune_model::stable_hash;
 
+use crate::ab::decision::AbMetric;
+
 /// The kinds of change: Victor's six `OptimizationType`s and the twin's joint search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,6 +82,10 @@ pub struct Suggestion {
     pub confidence: f64,
     pub risk_level: f64,
     pub metadata: Map<String, Value>,
+    /// What an A/B test of this change judges: the duration, or the success rate for a
+    /// change that trades time for reliability.
+    #[serde(default)]
+    pub ab_metric: AbMetric,
 }
 
 impl Suggestion {
@@ -112,7 +118,14 @@ impl Suggestion {
             confidence,
             risk_level,
             metadata,
+            ab_metric: AbMetric::Duration,
         }
+    }
+
+    /// A change that trades time for reliability: its A/B test judges the success rate.
+    pub fn judged_on_success_rate(mut self) -> Suggestion {
+        self.ab_metric = AbMetric::SuccessRate;
+        self
     }
 
     /// Sets a priority other than the one derived from the estimate (e.g. high for a change

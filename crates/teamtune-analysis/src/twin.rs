@@ -8,13 +8,13 @@
 //! hazards; per team, the coordination cost per extra member (when runs at several sizes
 //! show it). [`Twin::predict`] replays any configuration of the team in virtual time with the
 //! engine's formation semantics; [`Twin::check`] replays the recorded configurations and
-//! measures how far the replay is from the records; [`search`] looks for the best
+//! measures how far the replay is from the records; [`search()`] looks for the best
 //! configuration the tuning rules allow.
 //!
 //! Modules: [`observation`] (what the twin is fitted from), [`count_model`] (calls needed and
 //! over-exploration, by maximum likelihood), [`fit`] (the member models), [`replay`] (one
 //! run in virtual time), [`predict`] (many runs: the figures), [`check`] (the fit check),
-//! [`space`] (what tuning may change), [`search`] (the best configuration),
+//! [`space`] (what tuning may change), [`mod@search`] (the best configuration),
 //! [`suggestion`] (the best as a `twin_search` suggestion).
 
 pub mod check;

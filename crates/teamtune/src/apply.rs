@@ -476,7 +476,7 @@ impl Autotuner {
             return Ok(result);
         }
         if opts.ab_test {
-            let metric = ab_metric(s);
+            let metric = s.ab_metric;
             // Success rates need more runs than durations to tell apart.
             let runs = if metric == AbMetric::SuccessRate {
                 opts.runs * RELIABILITY_RUNS_FACTOR
@@ -596,7 +596,7 @@ impl Autotuner {
                 auto_rollback: opts.auto_rollback,
                 auto_rollback_runs: opts.auto_rollback_runs,
                 threshold_percent: opts.threshold_percent,
-                ab_metric: ab_metric(&result.optimization),
+                ab_metric: result.optimization.ab_metric,
             }),
             status: HistoryStatus::Pending,
             pre_change_seq: apply_seq,
@@ -616,15 +616,6 @@ impl Autotuner {
 
 /// A/B runs per side for a success-rate test, as a multiple of `--runs`.
 const RELIABILITY_RUNS_FACTOR: u64 = 3;
-
-/// What the A/B test of a suggestion judges: the success rate for changes that trade time
-/// for reliability (their metadata says `metric: success_rate`), else the duration.
-pub(crate) fn ab_metric(s: &Suggestion) -> AbMetric {
-    match s.metadata.get("metric").and_then(|m| m.as_str()) {
-        Some("success_rate") => AbMetric::SuccessRate,
-        _ => AbMetric::Duration,
-    }
-}
 
 /// The configuration in effect while applying.
 pub(crate) struct Current {

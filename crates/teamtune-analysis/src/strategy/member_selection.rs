@@ -118,7 +118,8 @@ impl Strategy for MemberSelection {
                             0.45,
                             metadata,
                         )
-                        .with_priority(Priority::High),
+                        .with_priority(Priority::High)
+                        .judged_on_success_rate(),
                     );
                 }
             }

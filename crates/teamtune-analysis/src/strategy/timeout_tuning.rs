@@ -123,7 +123,8 @@ impl Strategy for TimeoutTuning {
                         0.2,
                         metadata,
                     )
-                    .with_priority(Priority::High),
+                    .with_priority(Priority::High)
+                    .judged_on_success_rate(),
                 ];
             }
             let lowered = (p99_ok * 1.5).ceil();

@@ -424,7 +424,8 @@ fn raise(ctx: &StrategyContext<'_>) -> Option<Suggestion> {
                 ("failed_runs", json!(failed.len())),
             ]),
         )
-        .with_priority(Priority::High),
+        .with_priority(Priority::High)
+        .judged_on_success_rate(),
     )
 }
 

@@ -6,7 +6,7 @@
 //! - Coordination: with runs at two or more team sizes, the pooled within-member slope of
 //!   think time on the number of other members; with one size it cannot be told from think
 //!   time and is taken as 0 (runs at another size, made by a later A/B test, fit it).
-//! - Calls: [`count_model`](super::count_model) on finished and exhausted turns.
+//! - Calls: [`super::count_model`] on finished and exhausted turns.
 //! - Hazards: errors per finished turn; hangs are turns cut off by a timeout after running
 //!   longer than the member's 95th-percentile finished turn (a slower cut turn is what
 //!   the turn-time distribution itself explains).

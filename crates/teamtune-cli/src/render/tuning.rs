@@ -176,6 +176,11 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
             if g.held { "held" } else { "BROKEN" }
         );
     }
+    if r.virtual_time {
+        outln!(
+            "{YELLOW}both files' members are simulated: these figures describe the simulator, not a real team{RESET}"
+        );
+    }
 }
 
 pub fn print_history(team_id: &str, entries: &[teamtune::HistoryEntry]) {
