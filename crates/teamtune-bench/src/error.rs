@@ -45,9 +45,3 @@ impl From<std::io::Error> for BenchError {
         BenchError::Work(e.to_string())
     }
 }
-
-impl From<teamtune_engine::EngineError> for BenchError {
-    fn from(e: teamtune_engine::EngineError) -> Self {
-        BenchError::Input(e.to_string())
-    }
-}

@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use teamtune_model::{Formation, SimOverrides, SimParams, ThinkTime};
+use teamtune::{Formation, SimOverrides, SimParams, ThinkTime};
 
 use crate::error::BenchError;
 
@@ -1154,7 +1154,7 @@ mod tests {
     use super::*;
     use crate::objective::Evaluator;
     use crate::scenario::Scenario;
-    use teamtune_model::{MemberRunner, load_file};
+    use teamtune::{MemberRunner, load_file};
 
     #[test]
     fn generation_is_deterministic_loadable_and_covers_kinds_and_formations() {
@@ -1185,8 +1185,10 @@ mod tests {
                 "{}",
                 f.name
             );
-            let file = load_file(path).unwrap_or_else(|e| panic!("{}: {e}", f.name));
-            teamtune_engine::Engine::new(&file, None).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+            load_file(path).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+            teamtune::Autotuner::new(dir.path().join("unused.db"))
+                .prepare(path, None)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name));
             let s = Scenario::load(path, None).unwrap_or_else(|e| panic!("{}: {e}", f.name));
             let team = &s.team;
             assert_eq!(team.formation, f.formation, "{}", f.name);

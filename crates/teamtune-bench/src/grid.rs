@@ -5,8 +5,8 @@
 //! A point becomes a [`TeamConfig`] the ARCHITECTURE way ([`TeamConfig::resized`]):
 //! shrinking drops members from the end, growing clones the last member under a new id.
 
+use teamtune::{Formation, SimParams, TeamConfig, ThinkTime};
 use teamtune::{MemberInfo, SearchSpace, TuningLimits};
-use teamtune_model::{Formation, SimParams, TeamConfig, ThinkTime};
 
 use crate::scenario::Scenario;
 
@@ -195,7 +195,7 @@ fn derived_timeouts(params: &[SimParams], base: &TeamConfig, can_hang: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use teamtune_model::{Formation, MemberConfig};
+    use teamtune::{Formation, MemberConfig};
 
     fn base() -> TeamConfig {
         TeamConfig {

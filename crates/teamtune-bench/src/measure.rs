@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use teamtune_model::TeamConfig;
+use teamtune::TeamConfig;
 
 use crate::error::BenchError;
 use crate::grid::{Grid, GridOverrides, allowed_space, config_at};

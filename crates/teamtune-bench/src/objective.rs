@@ -1,11 +1,10 @@
 //! The objective: mean team duration divided by success rate, i.e. (virtual) seconds spent
-//! per successful run; infinite when no run succeeds. An [`Evaluator`] owns one virtual-time
-//! runtime and scores configurations on a given seed stream, so every configuration scored
+//! per successful run; infinite when no run succeeds. An [`Evaluator`] scores configurations
+//! through the library's trial runner on a given seed stream, so every configuration scored
 //! with the same seed sees the same random numbers (common random numbers).
 
 use serde::Serialize;
-use teamtune_engine::{Engine, HitlPolicy, RunOptions, run_seed};
-use teamtune_model::Workflow;
+use teamtune::{HitlPolicy, TrialRunner, Workflow, WorkflowRunner, run_seed};
 
 use crate::error::BenchError;
 use crate::scenario::team_can_hang;
@@ -65,16 +64,12 @@ impl Score {
     }
 }
 
-/// Scores configurations in virtual time on one thread.
-pub struct Evaluator {
-    rt: tokio::runtime::Runtime,
-}
+/// Scores configurations in virtual time, through the library's trial runner.
+pub struct Evaluator;
 
 impl Evaluator {
     pub fn new() -> Result<Evaluator, BenchError> {
-        Ok(Evaluator {
-            rt: teamtune_engine::virtual_runtime()?,
-        })
+        Ok(Evaluator)
     }
 
     /// Scores team `team_id` of `workflow` over runs `0..runs` of seed stream `seed`.
@@ -85,7 +80,7 @@ impl Evaluator {
         seed: u64,
         runs: u64,
     ) -> Result<Score, BenchError> {
-        match workflow.team(team_id) {
+        let config = match workflow.team(team_id) {
             None => {
                 return Err(BenchError::Work(format!(
                     "workflow `{}` lost team `{team_id}`",
@@ -93,38 +88,32 @@ impl Evaluator {
                 )));
             }
             Some(team) if team_can_hang(team) => return Ok(Score::never()),
-            Some(_) => {}
-        }
-        let engine = Engine::from_workflow(workflow, String::new())?;
-        Ok(self.score_engine(&engine, team_id, seed, runs))
-    }
-
-    fn score_engine(&self, engine: &Engine, team_id: &str, seed: u64, runs: u64) -> Score {
-        let mut opts = RunOptions {
-            hitl: HitlPolicy::Approve,
-            ..RunOptions::default()
+            Some(team) => teamtune::TeamConfig::of(team),
         };
+        let mut runner = WorkflowRunner::new(
+            workflow,
+            String::new(),
+            HitlPolicy::Approve,
+            Default::default(),
+        )?;
+        let seeds: Vec<u64> = (0..runs).map(|i| run_seed(seed, i)).collect();
         let (mut successes, mut sum_d, mut sum_d2, mut sum_ds) = (0u64, 0.0, 0.0, 0.0);
-        self.rt.block_on(async {
-            for i in 0..runs {
-                opts.seed = run_seed(seed, i);
-                let run = engine.run(&opts).await;
-                let (d, ok) = run
-                    .team_runs
-                    .iter()
-                    .find(|t| t.team_id == team_id)
-                    .map_or((run.duration_seconds, false), |t| {
-                        (t.duration_seconds, t.success)
-                    });
-                sum_d += d;
-                sum_d2 += d * d;
-                if ok {
-                    successes += 1;
-                    sum_ds += d;
-                }
+        for run in runner.run(team_id, &config, &seeds, None)? {
+            let (d, ok) = run
+                .team_runs
+                .iter()
+                .find(|t| t.team_id == team_id)
+                .map_or((run.duration_seconds, false), |t| {
+                    (t.duration_seconds, t.success)
+                });
+            sum_d += d;
+            sum_d2 += d * d;
+            if ok {
+                successes += 1;
+                sum_ds += d;
             }
-        });
-        Score::from_sums(runs, successes, sum_d, sum_d2, sum_ds)
+        }
+        Ok(Score::from_sums(runs, successes, sum_d, sum_d2, sum_ds))
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use teamtune_model::TeamConfig;
+use teamtune::TeamConfig;
 
 use crate::error::BenchError;
 use crate::objective::{Score, score_in_parallel};

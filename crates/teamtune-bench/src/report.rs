@@ -14,7 +14,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-use teamtune_model::TeamConfig;
+use teamtune::TeamConfig;
 
 use crate::grid::Grid;
 use crate::objective::Score;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use teamtune_model::{
+use teamtune::{
     MemberRunner, MemberSpec, NodeKind, SimParams, TeamConfig, TeamNode, Workflow, load_file,
 };
 

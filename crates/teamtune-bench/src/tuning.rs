@@ -10,7 +10,7 @@ use teamtune::{
     ApplyMode, ApplyOptions, Autotuner, HitlPolicy, Objective, Quiet, TrialRunner, WorkflowRunner,
     run_seed,
 };
-use teamtune_model::{TeamConfig, Workflow, load_file};
+use teamtune::{TeamConfig, Workflow, load_file};
 
 use crate::blind::without_sim_blocks;
 use crate::error::BenchError;

@@ -57,9 +57,15 @@ pub use teamtune_engine::{
     Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder, run_seed,
 };
 pub use teamtune_metrics::MetricsError;
+// The workflow types the benchmark's oracle and scenario generator read: they judge the
+// tuner, so they may know the simulator's parameters; the tuner never reads them.
 pub use teamtune_model::{
     Formation, HitlType, LoadError, MemberConfig, MemberMetrics, StopCause, TeamConfig,
     TeamNotFound, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
+};
+pub use teamtune_model::{
+    MemberRunner, MemberSpec, NodeKind, SimOverrides, SimParams, TeamNode, ThinkTime, Workflow,
+    WorkflowFile, load_file,
 };
 pub use teamtune_store::{
     ExportFormat, HistoryEntry, HistoryKind, HistoryStatus, Store, StoreError, resolve_path,
