@@ -48,10 +48,14 @@ impl CliError {
 
 impl From<teamtune::Error> for CliError {
     fn from(e: teamtune::Error) -> Self {
+        let message = match e.hint() {
+            Some(hint) => format!("{e}\n  hint: {hint}"),
+            None => e.to_string(),
+        };
         if e.is_user_error() {
-            CliError::input(e.to_string())
+            CliError::input(message)
         } else {
-            CliError::failed(e.to_string())
+            CliError::failed(message)
         }
     }
 }
