@@ -271,12 +271,13 @@ impl Autotuner {
             return Ok(None);
         }
         let members = MemberInfo::of_team(team);
-        let space = SearchSpace::new(config, &members, &TuningLimits::default());
+        let limits = TuningLimits::default().for_team(team);
+        let space = SearchSpace::new(config, &members, &limits);
         let outcome = search(&twin, &space, &SearchSettings::default());
         Ok(outcome
             .best
             .as_ref()
-            .filter(|b| b.improvement_percent >= 5.0)
+            .filter(|b| b.improvement_percent >= crate::ApplyOptions::DEFAULT_THRESHOLD_PERCENT)
             .map(|b| twin_suggestion(&twin, &fit, config, &outcome, b)))
     }
 }
@@ -284,9 +285,4 @@ impl Autotuner {
 /// The team node `team_id` of a loaded file, or an error naming the teams it has.
 pub(crate) fn find_team<'a>(file: &'a WorkflowFile, team_id: &str) -> Result<&'a TeamNode, Error> {
     Ok(file.resolve_team(team_id)?.1)
-}
-
-/// Every team node id of a file, in file order.
-pub(crate) fn team_ids(file: &WorkflowFile) -> Vec<String> {
-    file.team_ids()
 }

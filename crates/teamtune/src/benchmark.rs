@@ -10,7 +10,7 @@ use teamtune_engine::HitlPolicy;
 use teamtune_model::{TeamConfig, Variant, load_file};
 
 use crate::ab::{AbPlan, ProgressFn, run_ab};
-use crate::autotuner::{Access, Autotuner, team_ids};
+use crate::autotuner::{Access, Autotuner};
 use crate::error::Error;
 use crate::trial::{TrialRunner, WorkflowRunner};
 use teamtune_model::WorkflowFile;
@@ -90,7 +90,7 @@ impl Autotuner {
 
 /// The file's only team node, or an error saying there are none or several.
 fn only_team(file: &WorkflowFile) -> Result<String, Error> {
-    let mut teams = team_ids(file);
+    let mut teams = file.team_ids();
     match teams.len() {
         1 => Ok(teams.remove(0)),
         0 => Err(Error::NoTeam {

@@ -82,12 +82,8 @@ impl Autotuner {
                 .team(&opts.team_id)
                 .map(MemberInfo::of_team)
                 .unwrap_or_default();
-            let limits = match state
-                .workflow
-                .team(&opts.team_id)
-                .and_then(|t| t.tuning.as_ref())
-            {
-                Some(block) => opts.limits.clone().with_block(block),
+            let limits = match state.workflow.team(&opts.team_id) {
+                Some(team) => opts.limits.clone().for_team(team),
                 None => opts.limits.clone(),
             };
             let space = SearchSpace::new(&state.config, &members, &limits);

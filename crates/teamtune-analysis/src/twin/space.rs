@@ -67,6 +67,14 @@ impl TuningLimits {
         self.fixed.iter().any(|k| k == key)
     }
 
+    /// These limits narrowed by `team`'s `tuning:` block, when it has one.
+    pub fn for_team(self, team: &teamtune_model::TeamNode) -> TuningLimits {
+        match &team.tuning {
+            Some(block) => self.with_block(block),
+            None => self,
+        }
+    }
+
     /// These limits narrowed by a team's `tuning:` block: keys fixed by either stay fixed,
     /// size bounds from the block replace the defaults.
     pub fn with_block(mut self, block: &teamtune_model::TuningBlock) -> TuningLimits {
