@@ -228,12 +228,29 @@ pub struct SourceArgs {
     pub baselines: Option<PathBuf>,
 }
 
+/// Which stored runs `analyze` and `suggest` read.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Mix the runs of every configuration the team ran in (default: only its current one).
+    #[arg(long, conflicts_with = "metrics")]
+    pub all_configs: bool,
+    /// Count A/B-test and benchmark runs too (default: only the team's own runs).
+    #[arg(long, conflicts_with = "metrics")]
+    pub include_trials: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     #[command(flatten)]
     pub team: TeamArg,
     #[command(flatten)]
     pub source: SourceArgs,
+    /// The workflow file whose team is the current configuration (default: the
+    /// configuration of the team's latest run).
+    #[arg(long, conflicts_with = "metrics")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Also write the JSON report to this file.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -250,6 +267,9 @@ pub struct SuggestArgs {
     pub config: PathBuf,
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Also write the JSON report to this file (`apply --suggestion` reads it).
     #[arg(long)]
     pub output: Option<PathBuf>,
     #[command(flatten)]

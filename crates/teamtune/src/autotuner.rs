@@ -16,6 +16,7 @@ use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
 use teamtune_store::{RunQuery, SqliteStore, Store};
 
 use crate::error::Error;
+use crate::run_selection::{RunScope, RunSelection, select};
 
 /// Where a team's history comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,8 @@ pub struct AnalysisReport {
     pub team_id: String,
     pub timestamp: String,
     pub runs: usize,
+    /// Which of the team's runs were read.
+    pub scope: RunScope,
     pub insights: Vec<Insight>,
 }
 
@@ -41,6 +44,8 @@ pub struct SuggestionReport {
     pub team_id: String,
     pub timestamp: String,
     pub runs: usize,
+    /// Which of the team's runs were read.
+    pub scope: RunScope,
     pub current_config: TeamConfig,
     pub suggestions: Vec<Suggestion>,
 }
@@ -67,6 +72,7 @@ pub struct Autotuner {
     store: StoreHandle,
     pub(crate) baselines: Baselines,
     pub(crate) strategies: Vec<Box<dyn Strategy>>,
+    selection: RunSelection,
 }
 
 /// The store an autotuner works on: a SQLite file opened for each operation (so reading
@@ -114,7 +120,15 @@ impl Autotuner {
             store,
             baselines: Baselines::default(),
             strategies: default_strategies(),
+            selection: RunSelection::default(),
         }
+    }
+
+    /// Which stored runs `analyze` and `suggest` read (default: the team's own runs of its
+    /// current configuration).
+    pub fn with_run_selection(mut self, selection: RunSelection) -> Self {
+        self.selection = selection;
+        self
     }
 
     pub fn with_baselines(mut self, baselines: Baselines) -> Self {
@@ -159,20 +173,37 @@ impl Autotuner {
         }
     }
 
-    /// The team's recorded runs as analysis samples.
-    pub fn samples(&self, team_id: &str, source: &MetricsSource) -> Result<Vec<RunSample>, Error> {
+    /// The team's recorded runs as analysis samples, with what was read. From the store,
+    /// the autotuner's [`RunSelection`]; `file_hash` names the current configuration.
+    fn samples(
+        &self,
+        team_id: &str,
+        source: &MetricsSource,
+        file_hash: Option<String>,
+    ) -> Result<(Vec<RunSample>, RunScope), Error> {
         match source {
             MetricsSource::File(path) => {
-                read_metrics_file(path, Some(team_id)).map_err(|e| Error::Input {
+                let samples = read_metrics_file(path, Some(team_id)).map_err(|e| Error::Input {
                     path: path.clone(),
                     message: e.to_string(),
-                })
+                })?;
+                Ok((samples, RunScope::whole_file()))
             }
             MetricsSource::Store => self.using_store(Access::Existing, |store| {
-                let records = store.team_runs(team_id, &RunQuery::new())?;
-                Ok(samples_from_store(&records, Some(team_id)))
+                let all = store.team_runs(team_id, &RunQuery::new())?;
+                let (chosen, scope) = select(all, &self.selection, file_hash);
+                Ok((samples_from_store(&chosen, Some(team_id)), scope))
             }),
         }
+    }
+
+    /// The configuration hash of `team_id` in the selection's workflow file, if one is set.
+    fn selection_hash(&self, team_id: &str) -> Result<Option<String>, Error> {
+        let Some(path) = &self.selection.config else {
+            return Ok(None);
+        };
+        let file = teamtune_model::load_file(path)?;
+        Ok(Some(find_team(&file, team_id)?.config_hash()))
     }
 
     fn require_runs(
@@ -180,9 +211,16 @@ impl Autotuner {
         team_id: &str,
         samples: &[RunSample],
         source: &MetricsSource,
+        scope: &RunScope,
     ) -> Result<(), Error> {
         if !samples.is_empty() {
             return Ok(());
+        }
+        if scope.left_out > 0 {
+            return Err(Error::NoRunsInScope {
+                team_id: team_id.to_string(),
+                scope: scope.describe(),
+            });
         }
         let (place, known) = match source {
             MetricsSource::File(p) => (p.display().to_string(), None),
@@ -199,18 +237,23 @@ impl Autotuner {
     }
 
     pub fn analyze(&self, team_id: &str, source: &MetricsSource) -> Result<AnalysisReport, Error> {
-        let samples = self.samples(team_id, source)?;
-        self.require_runs(team_id, &samples, source)?;
+        let file_hash = match source {
+            MetricsSource::Store => self.selection_hash(team_id)?,
+            MetricsSource::File(_) => None,
+        };
+        let (samples, scope) = self.samples(team_id, source, file_hash)?;
+        self.require_runs(team_id, &samples, source, &scope)?;
         Ok(AnalysisReport {
             team_id: team_id.to_string(),
             timestamp: now(),
             runs: samples.len(),
+            scope,
             insights: analyze(&samples, &self.baselines),
         })
     }
 
-    /// Suggestions for team `team_id` of the workflow file `config`. From the store, only
-    /// the runs of the team's current configuration count when there are any.
+    /// Suggestions for team `team_id` of the workflow file `config`. From the store, the
+    /// runs the autotuner's [`RunSelection`] picks, the configuration being the file's.
     pub fn suggest(
         &self,
         team_id: &str,
@@ -219,19 +262,8 @@ impl Autotuner {
     ) -> Result<SuggestionReport, Error> {
         let file = teamtune_model::load_file(config)?;
         let team = find_team(&file, team_id)?;
-        let samples = match source {
-            MetricsSource::Store => self.using_store(Access::Existing, |store| {
-                let current =
-                    store.team_runs(team_id, &RunQuery::new().config_hash(team.config_hash()))?;
-                Ok(if current.is_empty() {
-                    samples_from_store(&store.team_runs(team_id, &RunQuery::new())?, Some(team_id))
-                } else {
-                    samples_from_store(&current, Some(team_id))
-                })
-            })?,
-            MetricsSource::File(_) => self.samples(team_id, source)?,
-        };
-        self.require_runs(team_id, &samples, source)?;
+        let (samples, scope) = self.samples(team_id, source, Some(team.config_hash()))?;
+        self.require_runs(team_id, &samples, source, &scope)?;
         let config = TeamConfig::of(team);
         let mut suggestions = suggest(&samples, &config, &self.baselines, &self.strategies);
         if *source == MetricsSource::Store
@@ -244,6 +276,7 @@ impl Autotuner {
             team_id: team_id.to_string(),
             timestamp: now(),
             runs: samples.len(),
+            scope,
             suggestions,
             current_config: config,
         })

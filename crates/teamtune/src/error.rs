@@ -37,6 +37,10 @@ pub enum Error {
         /// The teams the store does have, when the runs were looked for in a store.
         known: Option<Vec<String>>,
     },
+    /// The team has runs, but none in the selection (e.g. its current configuration has
+    /// only A/B-test runs so far).
+    #[error("team `{team_id}` has no runs of {scope}")]
+    NoRunsInScope { team_id: String, scope: String },
     #[error(transparent)]
     TeamNotFound(#[from] teamtune_model::TeamNotFound),
     /// A file with several teams, and no team named.
@@ -129,6 +133,7 @@ impl Error {
             | Error::Located { .. }
             | Error::NoStore { .. }
             | Error::NoRuns { .. }
+            | Error::NoRunsInScope { .. }
             | Error::TeamNotFound(_)
             | Error::AmbiguousTeam { .. }
             | Error::NoTeam { .. }
@@ -166,6 +171,10 @@ impl Error {
             Error::NoRuns { team_id, .. } => Some(format!(
                 "run the workflow that holds `{team_id}` with `teamtune run FILE`, or pass --metrics FILE"
             )),
+            Error::NoRunsInScope { .. } => Some(
+                "run the team in its current configuration, or widen the selection with the flags named above"
+                    .into(),
+            ),
             Error::FileChanged { .. } => {
                 Some("look at the file; `--force` restores it anyway where the command has it".into())
             }

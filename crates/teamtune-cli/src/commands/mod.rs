@@ -47,6 +47,18 @@ pub(crate) fn tuner(
     Ok(t)
 }
 
+/// The run selection of `analyze` and `suggest`.
+pub(crate) fn selection(
+    args: &crate::args::SelectionArgs,
+    config: Option<&std::path::Path>,
+) -> teamtune::RunSelection {
+    teamtune::RunSelection {
+        config: config.map(std::path::Path::to_path_buf),
+        all_configs: args.all_configs,
+        include_trials: args.include_trials,
+    }
+}
+
 /// Writes a JSON report to `--output` (atomically) and/or stdout.
 pub(crate) fn emit_json(
     value: &impl serde::Serialize,

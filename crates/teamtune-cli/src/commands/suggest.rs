@@ -7,7 +7,8 @@ pub fn run(args: &SuggestArgs) -> CliResult {
     let tuner = super::tuner(
         args.source.store.store.as_deref(),
         args.source.baselines.as_deref(),
-    )?;
+    )?
+    .with_run_selection(super::selection(&args.selection, None));
     let report = tuner.suggest(
         &args.team.team_id,
         &args.config,

@@ -4,9 +4,11 @@ use super::{BOLD, DIM, GREEN, RED, RESET, YELLOW, banner, bar, severity_colour};
 
 pub fn print_analysis(r: &teamtune::AnalysisReport) {
     banner(&format!(
-        "teamtune analyze: team {} ({} runs)",
-        r.team_id, r.runs
+        "teamtune analyze: team {} ({})",
+        r.team_id,
+        crate::render::count(r.runs as u64, "run", "runs")
     ));
+    outln!("{DIM}read: {}{RESET}", r.scope.describe());
     if r.insights.is_empty() {
         outln!("No bottlenecks found.");
         return;
@@ -41,9 +43,11 @@ fn num(v: f64) -> String {
 
 pub fn print_suggestions(r: &teamtune::SuggestionReport) {
     banner(&format!(
-        "teamtune suggest: team {} ({} runs)",
-        r.team_id, r.runs
+        "teamtune suggest: team {} ({})",
+        r.team_id,
+        crate::render::count(r.runs as u64, "run", "runs")
     ));
+    outln!("{DIM}read: {}{RESET}", r.scope.describe());
     if r.suggestions.is_empty() {
         outln!("No suggestions: nothing in the history points at a better configuration.");
         return;

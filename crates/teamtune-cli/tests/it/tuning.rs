@@ -356,6 +356,7 @@ fn analyze_report_reads_as_documented() {
     assert_eq!(out.status.code(), Some(0));
     let expected = "\
 == teamtune analyze: team test_team (4 runs) ==
+read: every record of the metrics file
  1. slow_execution  [██████████] 1.00/1.0
     current 86.25 vs baseline 30  (impact 1.00; team, formation)
     Average execution time (86.2s) is 187.5% above baseline. Consider optimizing formation or reducing team size.
@@ -373,5 +374,100 @@ fn analyze_report_reads_as_documented() {
     assert!(
         !stdout(&out).contains('\x1b'),
         "no colour codes off a terminal"
+    );
+}
+
+/// `analyze` reads the team's own runs of one configuration, says which, and widens only when
+/// asked: after a hand edit and a benchmark, the default is the 10 runs of the new file.
+#[test]
+fn analyze_reads_the_current_configuration_unless_asked() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root.join("examples/sequential-audit.yaml")).unwrap();
+    let old = crate::write(dir.path(), "old.yaml", &original);
+    let new = crate::write(
+        dir.path(),
+        "new.yaml",
+        &original.replace("team_formation: sequential", "team_formation: parallel"),
+    );
+    let db = dir.path().join("t.db");
+    let store = db.to_str().unwrap();
+    for (file, runs) in [(&old, "20"), (&new, "10")] {
+        let out = teamtune(
+            dir.path(),
+            &[
+                "run",
+                file.to_str().unwrap(),
+                "--runs",
+                runs,
+                "--seed",
+                "1",
+                "--store",
+                store,
+            ],
+        );
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = teamtune(
+        dir.path(),
+        &[
+            "benchmark",
+            "--before",
+            old.to_str().unwrap(),
+            "--after",
+            new.to_str().unwrap(),
+            "--runs",
+            "4",
+            "--store",
+            store,
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    let analyze = |extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            "--team-id",
+            "audit_team",
+            "--store",
+            store,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = teamtune(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()
+    };
+    let latest = analyze(&[]);
+    assert_eq!(latest["runs"], 10);
+    assert_eq!(latest["scope"]["hash_from"], "latest_run");
+    assert_eq!(latest["scope"]["left_out"], 28);
+    let of_old = analyze(&["--config", old.to_str().unwrap()]);
+    assert_eq!(of_old["runs"], 20);
+    assert_eq!(of_old["scope"]["hash_from"], "config_file");
+    assert_eq!(
+        analyze(&["--config", old.to_str().unwrap(), "--include-trials"])["runs"],
+        24
+    );
+    assert_eq!(analyze(&["--all-configs"])["runs"], 30);
+    assert_eq!(analyze(&["--all-configs", "--include-trials"])["runs"], 38);
+
+    let out = teamtune(
+        dir.path(),
+        &["analyze", "--team-id", "audit_team", "--store", store],
+    );
+    assert!(
+        stdout(&out).contains("read: configuration ")
+            && stdout(&out).contains("(of its latest run); 28 other runs left out"),
+        "{}",
+        stdout(&out)
     );
 }
