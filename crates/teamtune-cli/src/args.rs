@@ -372,9 +372,10 @@ pub struct RunArgs {
     /// Number of runs.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub runs: u64,
-    /// Base seed; run i uses a seed derived from it.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Base seed; run i uses a seed derived from it. Without it a seed is drawn at random
+    /// and printed on stderr, so the runs can be repeated.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// How human-in-the-loop gates are answered.
     #[arg(long, value_enum, default_value_t = HitlArg::Prompt)]
     pub hitl: HitlArg,

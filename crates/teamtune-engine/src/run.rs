@@ -268,6 +268,11 @@ impl Engine {
             r.run_id = Some(run_id.clone());
             r.variant = opts.variant;
         }
+        let outputs = state
+            .iter()
+            .filter(|(k, v)| opts.inputs.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         WorkflowRunRecord {
             run_id,
             workflow: self.workflow.name.clone(),
@@ -280,6 +285,8 @@ impl Engine {
             error: failure,
             variant: opts.variant,
             virtual_time: opts.virtual_time,
+            inputs: opts.inputs.clone(),
+            outputs,
             team_runs,
         }
     }

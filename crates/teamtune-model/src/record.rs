@@ -177,5 +177,11 @@ pub struct WorkflowRunRecord {
     pub variant: Option<Variant>,
     /// Whether the run used virtual (simulated) time.
     pub virtual_time: bool,
+    /// The inputs the run started with.
+    #[serde(default)]
+    pub inputs: IndexMap<String, serde_json::Value>,
+    /// What the run's nodes wrote: the state keys that are new or changed at the end.
+    #[serde(default)]
+    pub outputs: IndexMap<String, serde_json::Value>,
     pub team_runs: Vec<TeamRunRecord>,
 }

@@ -68,6 +68,8 @@ fn workflow_run(i: usize, members: usize) -> WorkflowRunRecord {
         error: None,
         variant: None,
         virtual_time: true,
+        inputs: Default::default(),
+        outputs: Default::default(),
         team_runs: vec![team_run(i, members)],
     }
 }

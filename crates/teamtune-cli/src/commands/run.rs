@@ -30,10 +30,15 @@ pub fn run(args: &RunArgs) -> CliResult {
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal())
     .then(|| Arc::new(crate::prompt::TerminalResponder) as Arc<dyn HitlResponder>);
+    let seed = args.seed.unwrap_or_else(|| {
+        let seed = drawn_seed();
+        anstream::eprintln!("seed {seed} (drawn at random; --seed {seed} repeats these runs)");
+        seed
+    });
     let progress = Progress::new(args.runs, "runs");
     let opts = BatchOptions {
         runs: args.runs,
-        seed: args.seed,
+        seed,
         inputs,
         hitl,
         responder,
@@ -60,7 +65,7 @@ pub fn run(args: &RunArgs) -> CliResult {
                 write_error = written.err();
             }
         } else if show_each {
-            progress.suspend(|| crate::render::print_run(record));
+            progress.suspend(|| crate::render::print_run(record, args.runs == 1));
         }
     });
     progress.finish();
@@ -81,4 +86,17 @@ pub fn run(args: &RunArgs) -> CliResult {
     } else {
         Code::NotSucceeded
     })
+}
+
+/// A fresh seed from the standard library's per-process random hash keys (the operating
+/// system's randomness), so plain runs differ from one invocation to the next.
+fn drawn_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
 }

@@ -6,7 +6,8 @@ use teamtune::WorkflowRunRecord;
 
 use super::{DIM, RESET};
 
-pub fn print_run(r: &WorkflowRunRecord) {
+/// One run: its status, every team, and (`with_outputs`) what its nodes wrote.
+pub fn print_run(r: &WorkflowRunRecord, with_outputs: bool) {
     let status = if r.success { "ok" } else { "FAILED" };
     outln!(
         "run {} {status} in {:.2}s (seed {})",
@@ -25,15 +26,41 @@ pub fn print_run(r: &WorkflowRunRecord) {
             .map(|e| format!(" ({e})"))
             .unwrap_or_default();
         outln!(
-            "  team {} [{}, {} members]: {st}{err} in {:.2}s, {} tool calls",
+            "  team {} [{}, {}]: {st}{err} in {:.2}s, {}",
             t.team_id,
             t.formation,
-            t.member_count,
+            super::count(u64::from(t.member_count), "member", "members"),
             t.duration_seconds,
-            t.total_tool_calls
+            super::count(t.total_tool_calls, "tool call", "tool calls")
         );
     }
+    if with_outputs && !r.outputs.is_empty() {
+        outln!("  outputs:");
+        for (key, value) in &r.outputs {
+            outln!("    {key}: {}", shown_value(value));
+        }
+    }
 }
+
+/// A value on one line: strings as they are, anything else as compact JSON, cut after
+/// [`SHOWN_CHARS`] characters (`--json` has it whole).
+fn shown_value(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let one_line = text.replace('\n', " ");
+    match one_line.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!(
+            "{}... ({} bytes; --json has it whole)",
+            &one_line[..cut],
+            text.len()
+        ),
+        None => one_line,
+    }
+}
+
+const SHOWN_CHARS: usize = 200;
 
 #[derive(Default)]
 struct TeamAgg {
@@ -74,9 +101,9 @@ impl RunSummary {
     pub fn print(&self, virtual_time: bool, store: Option<&str>) {
         let clock = if virtual_time { " (virtual time)" } else { "" };
         outln!(
-            "{} runs, {} succeeded ({:.1}%), mean {:.2}s, p95 {:.2}s{clock}",
-            self.runs,
-            self.succeeded,
+            "{}, {} succeeded ({:.1}%), mean {:.2}s, p95 {:.2}s{clock}",
+            super::count(self.runs, "run", "runs"),
+            super::thousands(self.succeeded),
             100.0 * self.succeeded as f64 / self.runs.max(1) as f64,
             mean(&self.durations),
             teamtune::p95(&self.durations).unwrap_or(0.0)

@@ -1,6 +1,6 @@
 //! `teamtune run` on the bundled examples: determinism, virtual time, exit codes, HITL.
 
-use crate::{json_lines, repo_root, stderr, teamtune};
+use crate::{json_lines, repo_root, stderr, stdout, teamtune};
 
 fn strip_ids(mut v: serde_json::Value) -> serde_json::Value {
     let obj = v.as_object_mut().unwrap();
@@ -87,7 +87,7 @@ fn every_example_runs() {
             stderr(&out)
         );
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("runs,"),
+            String::from_utf8_lossy(&out.stdout).contains(" succeeded ("),
             "{file}"
         );
     }
@@ -171,4 +171,78 @@ fn bad_inputs_exit_2() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("README.md"));
+}
+
+/// Without `--seed` a seed is drawn, printed, and repeats the runs when given back.
+#[test]
+fn a_drawn_seed_is_printed_and_repeats_the_runs() {
+    let root = repo_root();
+    let file = root.join("examples/code-review.yaml");
+    let f = file.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", f, "--runs", "3", "--no-store", "--json"];
+        args.extend_from_slice(extra);
+        let out = teamtune(&root, &args);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&out)
+        );
+        out
+    };
+    let durations = |o: &std::process::Output| -> Vec<f64> {
+        json_lines(o)
+            .iter()
+            .map(|r| r["duration_seconds"].as_f64().unwrap())
+            .collect()
+    };
+    let (a, b) = (run(&[]), run(&[]));
+    assert_ne!(durations(&a), durations(&b), "plain runs differ");
+    let seed = stderr(&a).split_whitespace().nth(1).unwrap().to_string();
+    assert!(stderr(&a).starts_with(&format!("seed {seed} (drawn at random")));
+    assert_eq!(durations(&run(&["--seed", &seed])), durations(&a));
+    assert!(!stderr(&run(&["--seed", "7"])).contains("drawn"));
+}
+
+/// A single run shows what its nodes wrote; `--json` has the inputs and outputs whole.
+#[test]
+fn a_run_shows_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::write(
+        dir.path(),
+        "w.yaml",
+        "workflows:\n  w:\n    nodes:\n      - id: count\n        type: transform\n        transform:\n          total: \"{{ n }}\"\n          label: done\n",
+    );
+    let f = file.to_str().unwrap();
+    let out = teamtune(
+        dir.path(),
+        &["run", f, "--input", "n=1.10", "--no-store", "--seed", "1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("  outputs:\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("    label: done\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = teamtune(
+        dir.path(),
+        &[
+            "run",
+            f,
+            "--input",
+            "n=1.10",
+            "--no-store",
+            "--seed",
+            "1",
+            "--json",
+        ],
+    );
+    let record = &json_lines(&out)[0];
+    assert_eq!(record["outputs"]["label"], "done");
+    assert!(record["inputs"]["n"].is_string() || record["inputs"]["n"].is_number());
+    assert!(
+        record["outputs"].get("n").is_none(),
+        "inputs are not outputs"
+    );
 }

@@ -16,8 +16,8 @@ use crate::export::ExportWriter;
 use crate::{ExportFormat, MetricsStore, RunQuery, StoreError, StoredTeamRun, VariantFilter};
 
 const INSERT_WORKFLOW_RUN: &str = "INSERT INTO workflow_runs (run_id, workflow, file, seed, success, \
-     duration_seconds, start_time, end_time, error, variant, virtual_time, recorded_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     duration_seconds, start_time, end_time, error, variant, virtual_time, recorded_at, inputs_json, \
+     outputs_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 const INSERT_TEAM_RUN: &str = "INSERT INTO team_runs (run_id, team_id, workflow, formation, member_count, \
      success, duration_seconds, total_tool_calls, config_hash, variant, start_time, record_json) \
@@ -179,6 +179,14 @@ fn insert_runs(
         .map_err(err("preparing inserts"))?;
 
     for run in runs {
+        let as_json = |map| {
+            serde_json::to_string(map).map_err(|source| StoreError::Serialize {
+                path: path.to_path_buf(),
+                run_id: run.run_id.clone(),
+                source,
+            })
+        };
+        let (inputs, outputs) = (as_json(&run.inputs)?, as_json(&run.outputs)?);
         insert_workflow
             .execute(params![
                 run.run_id,
@@ -193,6 +201,8 @@ fn insert_runs(
                 run.variant.map(Variant::as_str),
                 run.virtual_time,
                 recorded_at,
+                inputs,
+                outputs,
             ])
             .map_err(|source| {
                 if is_primary_key_violation(&source) {

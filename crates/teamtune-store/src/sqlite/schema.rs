@@ -77,6 +77,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         UNIQUE (team_id, idx)
     );
     "#,
+    // 2: what a workflow run started with and what its nodes wrote (JSON objects).
+    r#"
+    ALTER TABLE workflow_runs ADD COLUMN inputs_json TEXT;
+    ALTER TABLE workflow_runs ADD COLUMN outputs_json TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -206,9 +206,11 @@ fn runs_survive_reopening_and_fill_the_flat_tables() {
     let path = dir.path().join("store.db");
     {
         let mut store = SqliteStore::open(&path).unwrap();
-        store
-            .record_runs(&[workflow_run("r0", vec![team_run("a", 5, 3)])])
-            .unwrap();
+        let mut run = workflow_run("r0", vec![team_run("a", 5, 3)]);
+        run.inputs
+            .insert("version".into(), serde_json::json!("1.10"));
+        run.outputs.insert("count".into(), serde_json::json!(3));
+        store.record_runs(&[run]).unwrap();
     }
     let store: Box<dyn MetricsStore> = Box::new(SqliteStore::open(&path).unwrap());
     assert_eq!(store.team_run_count("a").unwrap(), 1);
@@ -224,6 +226,17 @@ fn runs_survive_reopening_and_fill_the_flat_tables() {
         })
         .unwrap();
     assert_eq!((seed, virtual_time), ((u64::MAX - 1).to_string(), true));
+    let (inputs, outputs): (String, String) = conn
+        .query_row(
+            "SELECT inputs_json, outputs_json FROM workflow_runs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (inputs.as_str(), outputs.as_str()),
+        (r#"{"version":"1.10"}"#, r#"{"count":3}"#)
+    );
     let (team_id, members, calls): (String, i64, i64) = conn
         .query_row(
             "SELECT team_id, member_count, total_tool_calls FROM team_runs",

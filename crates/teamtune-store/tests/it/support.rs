@@ -67,6 +67,8 @@ pub fn workflow_run(run_id: &str, teams: Vec<TeamRunRecord>) -> WorkflowRunRecor
         error: None,
         variant: None,
         virtual_time: true,
+        inputs: Default::default(),
+        outputs: Default::default(),
         team_runs: teams,
     }
 }
