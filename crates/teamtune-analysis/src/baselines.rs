@@ -38,6 +38,28 @@ impl Default for Baselines {
 }
 
 impl Baselines {
+    /// Fewest runs a team's own history needs before it serves as a baseline.
+    pub const MIN_HISTORY_RUNS: usize = 5;
+
+    /// The team's own history as baselines: the mean duration, success rate, mean tool calls
+    /// and p95 of `history` (its runs in earlier configurations). `None` with fewer than
+    /// [`Self::MIN_HISTORY_RUNS`] runs, or when a figure is zero (no run succeeded, no tool
+    /// calls): a baseline is a divisor, and nothing is "above" a zero.
+    pub fn from_history(history: &[crate::RunSample]) -> Option<Baselines> {
+        if history.len() < Self::MIN_HISTORY_RUNS {
+            return None;
+        }
+        let summary = crate::Summary::of(history);
+        let b = Baselines {
+            avg_duration_seconds: summary.mean_duration_seconds?,
+            success_rate: summary.success_rate,
+            avg_tool_calls: summary.mean_tool_calls?,
+            p95_duration_seconds: summary.p95_duration_seconds?,
+            throughput_teams_per_minute: Baselines::default().throughput_teams_per_minute,
+        };
+        b.validate().ok().map(|()| b)
+    }
+
     /// Parses and validates a baselines JSON object.
     pub fn from_json(text: &str) -> Result<Baselines, BaselinesError> {
         let baselines: Baselines = serde_json::from_str(text)?;
@@ -77,6 +99,32 @@ impl Baselines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn runs(durations: &[f64], calls: u64, success: bool) -> Vec<crate::RunSample> {
+        durations
+            .iter()
+            .map(|&d| crate::RunSample {
+                duration_seconds: d,
+                total_tool_calls: calls,
+                success,
+                ..crate::RunSample::new("t")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn history_becomes_the_baseline_when_there_is_enough_of_it() {
+        let b =
+            Baselines::from_history(&runs(&[100.0, 110.0, 120.0, 130.0, 140.0], 10, true)).unwrap();
+        assert_eq!(b.avg_duration_seconds, 120.0);
+        assert_eq!(b.avg_tool_calls, 10.0);
+        assert_eq!(b.success_rate, 1.0);
+        assert!(Baselines::from_history(&runs(&[1.0; 4], 10, true)).is_none());
+        assert!(
+            Baselines::from_history(&runs(&[1.0; 6], 10, false)).is_none(),
+            "a zero success rate is no divisor"
+        );
+    }
 
     #[test]
     fn partial_file_keeps_defaults() {

@@ -68,6 +68,19 @@ pub fn default_detectors() -> Vec<Box<dyn Detector>> {
     ]
 }
 
+/// The detectors that read only the team's own runs, not the baselines: what `analyze` runs
+/// when there is no baseline to compare with.
+pub fn evidence_detectors() -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(SuboptimalFormation),
+        Box::new(OversizedTeam),
+        Box::new(BudgetExhaustionFailures),
+        Box::new(TimeoutFailures),
+        Box::new(SlowMember),
+        Box::new(FailingMember),
+    ]
+}
+
 /// Runs every default detector over one team's runs; insights sorted by severity, highest
 /// first (stable). No runs, no insights.
 pub fn analyze(records: &[RunSample], baselines: &Baselines) -> Vec<Insight> {

@@ -40,7 +40,9 @@ pub use ab::sequential::{
 };
 pub use ab::sequential_power::{PowerEstimate, pairs_needed, pairs_needed_with};
 pub use baselines::Baselines;
-pub use detect::{DetectionInput, Detector, analyze, analyze_with, default_detectors};
+pub use detect::{
+    DetectionInput, Detector, analyze, analyze_with, default_detectors, evidence_detectors,
+};
 pub use error::{ApplyError, BaselinesError};
 pub use insight::Insight;
 pub use run_sample::{FailureKind, MemberSample, RunSample, samples_from_store};

@@ -223,8 +223,10 @@ pub struct SourceArgs {
     pub metrics: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArg,
-    /// Baselines (JSON) for the detectors.
-    #[arg(long)]
+    /// What the detectors compare the team with: `victor` (Victor's fixed figures, for
+    /// parity with the reference) or a baselines JSON file. Default: the team's own runs in
+    /// its other configurations.
+    #[arg(long, value_name = "victor|FILE")]
     pub baselines: Option<PathBuf>,
 }
 

@@ -8,13 +8,14 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 use teamtune_analysis::{
-    Baselines, Insight, RunSample, Strategy, Suggestion, analyze, default_strategies,
-    samples_from_store, suggest,
+    Baselines, Insight, RunSample, Strategy, Suggestion, analyze, analyze_with, default_strategies,
+    evidence_detectors, samples_from_store, suggest,
 };
 use teamtune_metrics::read_metrics_file;
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
 use teamtune_store::{RunQuery, SqliteStore, Store};
 
+use crate::baseline_choice::{BaselineChoice, BaselinesUsed};
 use crate::error::Error;
 use crate::run_selection::{RunScope, RunSelection, select};
 
@@ -27,6 +28,14 @@ pub enum MetricsSource {
     File(PathBuf),
 }
 
+/// A team's runs as an analysis reads them.
+struct Samples {
+    chosen: Vec<RunSample>,
+    /// The team's own runs in its other configurations (store only).
+    own_history: Vec<RunSample>,
+    scope: RunScope,
+}
+
 /// `teamtune analyze --json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnalysisReport {
@@ -35,6 +44,8 @@ pub struct AnalysisReport {
     pub runs: usize,
     /// Which of the team's runs were read.
     pub scope: RunScope,
+    /// What the team was compared with.
+    pub baselines: BaselinesUsed,
     pub insights: Vec<Insight>,
 }
 
@@ -54,7 +65,7 @@ pub struct SuggestionReport {
 /// workflow file and rolls them back.
 ///
 /// ```
-/// use teamtune::{Autotuner, MetricsSource};
+/// use teamtune::{Autotuner, BaselineChoice, MetricsSource};
 ///
 /// let dir = tempfile::tempdir()?;
 /// let metrics = dir.path().join("metrics.json");
@@ -63,7 +74,10 @@ pub struct SuggestionReport {
 ///   {"team_id": "t", "formation": "sequential", "member_count": 5, "duration_seconds": 80, "total_tool_calls": 28},
 ///   {"team_id": "t", "formation": "sequential", "member_count": 5, "duration_seconds": 70, "total_tool_calls": 22, "success": false}
 /// ]"#)?;
-/// let tuner = Autotuner::new(dir.path().join("store.db"));
+/// // Victor's fixed baselines, as the Python reference uses (the default is the team's own
+/// // history, which a single metrics file does not have).
+/// let tuner = Autotuner::new(dir.path().join("store.db"))
+///     .with_baseline_choice(BaselineChoice::Victor);
 /// let report = tuner.analyze("t", &MetricsSource::File(metrics))?;
 /// assert_eq!(report.insights[0].bottleneck, "slow_execution");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -73,6 +87,7 @@ pub struct Autotuner {
     pub(crate) baselines: Baselines,
     pub(crate) strategies: Vec<Box<dyn Strategy>>,
     selection: RunSelection,
+    baseline_choice: BaselineChoice,
 }
 
 /// The store an autotuner works on: a SQLite file opened for each operation (so reading
@@ -121,6 +136,7 @@ impl Autotuner {
             baselines: Baselines::default(),
             strategies: default_strategies(),
             selection: RunSelection::default(),
+            baseline_choice: BaselineChoice::default(),
         }
     }
 
@@ -131,8 +147,19 @@ impl Autotuner {
         self
     }
 
+    /// Baselines for `analyze` and for the rule strategies of `suggest` and `apply`.
     pub fn with_baselines(mut self, baselines: Baselines) -> Self {
         self.baselines = baselines;
+        self.baseline_choice = BaselineChoice::Given(baselines);
+        self
+    }
+
+    /// What `analyze` compares a team with (default: its own history).
+    pub fn with_baseline_choice(mut self, choice: BaselineChoice) -> Self {
+        if let BaselineChoice::Given(b) = &choice {
+            self.baselines = *b;
+        }
+        self.baseline_choice = choice;
         self
     }
 
@@ -180,19 +207,27 @@ impl Autotuner {
         team_id: &str,
         source: &MetricsSource,
         file_hash: Option<String>,
-    ) -> Result<(Vec<RunSample>, RunScope), Error> {
+    ) -> Result<Samples, Error> {
         match source {
             MetricsSource::File(path) => {
-                let samples = read_metrics_file(path, Some(team_id)).map_err(|e| Error::Input {
+                let chosen = read_metrics_file(path, Some(team_id)).map_err(|e| Error::Input {
                     path: path.clone(),
                     message: e.to_string(),
                 })?;
-                Ok((samples, RunScope::whole_file()))
+                Ok(Samples {
+                    chosen,
+                    own_history: Vec::new(),
+                    scope: RunScope::whole_file(),
+                })
             }
             MetricsSource::Store => self.using_store(Access::Existing, |store| {
                 let all = store.team_runs(team_id, &RunQuery::new())?;
-                let (chosen, scope) = select(all, &self.selection, file_hash);
-                Ok((samples_from_store(&chosen, Some(team_id)), scope))
+                let picked = select(all, &self.selection, file_hash);
+                Ok(Samples {
+                    chosen: samples_from_store(&picked.chosen, Some(team_id)),
+                    own_history: samples_from_store(&picked.other_configs, Some(team_id)),
+                    scope: picked.scope,
+                })
             }),
         }
     }
@@ -241,14 +276,24 @@ impl Autotuner {
             MetricsSource::Store => self.selection_hash(team_id)?,
             MetricsSource::File(_) => None,
         };
-        let (samples, scope) = self.samples(team_id, source, file_hash)?;
-        self.require_runs(team_id, &samples, source, &scope)?;
+        let Samples {
+            chosen,
+            own_history,
+            scope,
+        } = self.samples(team_id, source, file_hash)?;
+        self.require_runs(team_id, &chosen, source, &scope)?;
+        let baselines = self.baseline_choice.resolve(&own_history);
+        let insights = match &baselines.values {
+            Some(b) => analyze(&chosen, b),
+            None => analyze_with(&chosen, &Baselines::default(), &evidence_detectors()),
+        };
         Ok(AnalysisReport {
             team_id: team_id.to_string(),
             timestamp: now(),
-            runs: samples.len(),
+            runs: chosen.len(),
             scope,
-            insights: analyze(&samples, &self.baselines),
+            baselines,
+            insights,
         })
     }
 
@@ -262,7 +307,11 @@ impl Autotuner {
     ) -> Result<SuggestionReport, Error> {
         let file = teamtune_model::load_file(config)?;
         let team = find_team(&file, team_id)?;
-        let (samples, scope) = self.samples(team_id, source, Some(team.config_hash()))?;
+        let Samples {
+            chosen: samples,
+            scope,
+            ..
+        } = self.samples(team_id, source, Some(team.config_hash()))?;
         self.require_runs(team_id, &samples, source, &scope)?;
         let config = TeamConfig::of(team);
         let mut suggestions = suggest(&samples, &config, &self.baselines, &self.strategies);

@@ -12,6 +12,7 @@
 mod ab;
 mod apply;
 mod autotuner;
+mod baseline_choice;
 mod batch;
 mod benchmark;
 mod change_record;
@@ -33,6 +34,7 @@ pub use apply::{
     ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet,
 };
 pub use autotuner::{AnalysisReport, Autotuner, MetricsSource, SuggestionReport};
+pub use baseline_choice::{BaselineChoice, BaselineSource, BaselinesUsed};
 pub use batch::{BatchOptions, BatchSummary};
 pub use benchmark::BenchmarkReport;
 pub use change_record::{ApplyRecord, RollbackRecord};

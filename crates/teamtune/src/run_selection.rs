@@ -105,13 +105,21 @@ fn short(hash: &str) -> &str {
     &hash[..hash.len().min(8)]
 }
 
+/// The runs a selection picked, and the team's own runs of other configurations (its own
+/// history, which `analyze` compares with by default).
+pub(crate) struct Selected {
+    pub chosen: Vec<TeamRunRecord>,
+    pub other_configs: Vec<TeamRunRecord>,
+    pub scope: RunScope,
+}
+
 /// Picks the runs of `all` (oldest first) that `selection` asks for. `file_hash` is the
 /// configuration hash of the team in the workflow file, when one was given.
 pub(crate) fn select(
     all: Vec<TeamRunRecord>,
     selection: &RunSelection,
     file_hash: Option<String>,
-) -> (Vec<TeamRunRecord>, RunScope) {
+) -> Selected {
     let total = all.len();
     let own = |r: &TeamRunRecord| selection.include_trials || r.variant.is_none();
     let (hash, hash_from) = if selection.all_configs {
@@ -127,15 +135,13 @@ pub(crate) fn select(
         let from = latest.as_ref().map(|_| HashSource::LatestRun);
         (latest, from)
     };
-    let chosen: Vec<TeamRunRecord> = all
-        .into_iter()
-        .filter(|r| {
-            own(r)
-                && hash
-                    .as_ref()
-                    .is_none_or(|h| r.config_hash.as_ref() == Some(h))
-        })
-        .collect();
+    let (chosen, rest): (Vec<TeamRunRecord>, Vec<TeamRunRecord>) = all.into_iter().partition(|r| {
+        own(r)
+            && hash
+                .as_ref()
+                .is_none_or(|h| r.config_hash.as_ref() == Some(h))
+    });
+    let other_configs = rest.into_iter().filter(|r| r.variant.is_none()).collect();
     let scope = RunScope {
         config_hash: hash,
         hash_from,
@@ -144,7 +150,11 @@ pub(crate) fn select(
         left_out: total - chosen.len(),
         metrics_file: false,
     };
-    (chosen, scope)
+    Selected {
+        chosen,
+        other_configs,
+        scope,
+    }
 }
 
 #[cfg(test)]
@@ -190,8 +200,13 @@ mod tests {
 
     #[test]
     fn default_reads_own_runs_of_the_latest_configuration() {
-        let (runs, scope) = select(history(), &RunSelection::default(), None);
+        let Selected {
+            chosen: runs,
+            other_configs,
+            scope,
+        } = select(history(), &RunSelection::default(), None);
         assert_eq!(runs.len(), 1);
+        assert_eq!(other_configs.len(), 2, "the old configuration's own runs");
         assert_eq!(scope.config_hash.as_deref(), Some("new"));
         assert_eq!(scope.hash_from, Some(HashSource::LatestRun));
         assert_eq!(scope.left_out, 5);
@@ -199,7 +214,11 @@ mod tests {
 
     #[test]
     fn the_file_names_the_configuration() {
-        let (runs, scope) = select(history(), &RunSelection::default(), Some("old".into()));
+        let Selected {
+            chosen: runs,
+            scope,
+            ..
+        } = select(history(), &RunSelection::default(), Some("old".into()));
         assert_eq!(runs.len(), 2);
         assert_eq!(scope.hash_from, Some(HashSource::ConfigFile));
         let with_trials = RunSelection {
@@ -207,7 +226,9 @@ mod tests {
             ..RunSelection::default()
         };
         assert_eq!(
-            select(history(), &with_trials, Some("old".into())).0.len(),
+            select(history(), &with_trials, Some("old".into()))
+                .chosen
+                .len(),
             3
         );
     }
@@ -219,7 +240,11 @@ mod tests {
             include_trials: true,
             config: None,
         };
-        let (runs, scope) = select(history(), &all, Some("old".into()));
+        let Selected {
+            chosen: runs,
+            scope,
+            ..
+        } = select(history(), &all, Some("old".into()));
         assert_eq!(runs.len(), 6);
         assert_eq!(scope.config_hash, None);
         assert_eq!(scope.left_out, 0);

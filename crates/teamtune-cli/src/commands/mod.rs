@@ -33,18 +33,23 @@ pub fn dispatch(cli: Cli) -> CliResult {
     }
 }
 
-/// The autotuner over `--store` (or the default store) with `--baselines`.
+/// The autotuner over `--store` (or the default store) with `--baselines` (`victor` or a
+/// file; by default the team's own history).
 pub(crate) fn tuner(
     store: Option<&std::path::Path>,
     baselines: Option<&std::path::Path>,
 ) -> CliResult<teamtune::Autotuner> {
-    let mut t = teamtune::Autotuner::new(teamtune::resolve_path(store));
-    if let Some(b) = baselines {
-        let b = teamtune::Baselines::from_file(b)
-            .map_err(|e| crate::exit::CliError::input(e.to_string()))?;
-        t = t.with_baselines(b);
-    }
-    Ok(t)
+    let t = teamtune::Autotuner::new(teamtune::resolve_path(store));
+    Ok(match baselines {
+        None => t,
+        Some(b) if b.as_os_str() == "victor" => {
+            t.with_baseline_choice(teamtune::BaselineChoice::Victor)
+        }
+        Some(b) => t.with_baselines(
+            teamtune::Baselines::from_file(b)
+                .map_err(|e| crate::exit::CliError::input(e.to_string()))?,
+        ),
+    })
 }
 
 /// The run selection of `analyze` and `suggest`.

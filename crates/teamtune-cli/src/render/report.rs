@@ -9,6 +9,7 @@ pub fn print_analysis(r: &teamtune::AnalysisReport) {
         crate::render::count(r.runs as u64, "run", "runs")
     ));
     outln!("{DIM}read: {}{RESET}", r.scope.describe());
+    outln!("{DIM}baselines: {}{RESET}", r.baselines.describe());
     if r.insights.is_empty() {
         outln!("No bottlenecks found.");
         return;

@@ -23,6 +23,8 @@ fn analyze_matches_the_reference_on_the_victor_fixture() {
                 team,
                 "--metrics",
                 fixture.to_str().unwrap(),
+                "--baselines",
+                "victor",
                 "--json",
             ],
         );
@@ -351,12 +353,15 @@ fn analyze_report_reads_as_documented() {
             "test_team",
             "--metrics",
             fixture.to_str().unwrap(),
+            "--baselines",
+            "victor",
         ],
     );
     assert_eq!(out.status.code(), Some(0));
     let expected = "\
 == teamtune analyze: team test_team (4 runs) ==
 read: every record of the metrics file
+baselines: Victor's fixed figures (30 s mean, 60 s p95, 95% success, 15 tool calls)
  1. slow_execution  [██████████] 1.00/1.0
     current 86.25 vs baseline 30  (impact 1.00; team, formation)
     Average execution time (86.2s) is 187.5% above baseline. Consider optimizing formation or reducing team size.
@@ -469,5 +474,31 @@ fn analyze_reads_the_current_configuration_unless_asked() {
             && stdout(&out).contains("(of its latest run); 28 other runs left out"),
         "{}",
         stdout(&out)
+    );
+
+    // The default baseline is the team's own history: the 20 sequential runs. The parallel
+    // configuration is faster than that, so it is not "slow" (Victor's fixed 30 s says it is).
+    let own = analyze(&[]);
+    assert_eq!(own["baselines"]["source"], "own_history");
+    assert_eq!(own["baselines"]["runs"], 20);
+    let names = |r: &serde_json::Value| -> Vec<String> {
+        r["insights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["bottleneck"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        !names(&own).contains(&"slow_execution".to_string()),
+        "{own:#}"
+    );
+    let victor = analyze(&["--baselines", "victor"]);
+    assert!(names(&victor).contains(&"slow_execution".to_string()));
+    // The old configuration against the new one's history is slow.
+    let old_vs_new = analyze(&["--config", old.to_str().unwrap()]);
+    assert!(
+        names(&old_vs_new).contains(&"slow_execution".to_string()),
+        "{old_vs_new:#}"
     );
 }
