@@ -122,7 +122,7 @@ impl MetricsSnapshot {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AbMetric {
-    /// The team's duration (ARCHITECTURE section 7): Welch or Mann-Whitney, improvement in
+    /// The team's duration: Welch or Mann-Whitney, improvement in
     /// mean duration.
     #[default]
     Duration,

@@ -27,10 +27,29 @@ impl Detector for ExcessiveToolUsage {
             current_value: avg,
             baseline_value: baseline,
             impact_magnitude: s * 0.4,
-            recommendation: format!(
-                "Average tool calls ({avg:.1}) is significantly above baseline. Consider reducing tool budget to improve cost efficiency."
-            ),
+            recommendation: if budgets_run_out(input) {
+                // Victor's advice would contradict `budget_exhaustion_failures`.
+                format!(
+                    "Average tool calls ({avg:.1}) is significantly above baseline, but runs fail on exhausted tool budgets: a smaller budget would fail more of them. Cut the calls each task needs (prompts, tools) instead."
+                )
+            } else {
+                format!(
+                    "Average tool calls ({avg:.1}) is significantly above baseline. Consider reducing tool budget to improve cost efficiency."
+                )
+            },
             affected_components: vec!["tool_budget".into()],
         }]
     }
+}
+
+/// Whether `budget_exhaustion_failures` fires on the same runs.
+fn budgets_run_out(input: &DetectionInput<'_>) -> bool {
+    !super::failure_share_insight(
+        input,
+        crate::run_sample::FailureKind::BudgetExhausted,
+        "budget_exhaustion_failures",
+        "tool_budget",
+        "",
+    )
+    .is_empty()
 }

@@ -40,14 +40,15 @@ impl Strategy for ToolBudget {
     }
 
     fn suggest(&self, ctx: &StrategyContext<'_>) -> Vec<Suggestion> {
-        let mut out = Vec::new();
-        if ctx.has_insight("excessive_tool_usage") || !budget_driven(ctx).is_empty() {
-            out.extend(reduce(ctx));
-        }
+        // Never both: when budgets run out the need is real, and cutting them would only
+        // fail more runs.
         if ctx.has_insight("budget_exhaustion_failures") {
-            out.extend(raise(ctx));
+            raise(ctx).into_iter().collect()
+        } else if ctx.has_insight("excessive_tool_usage") || !budget_driven(ctx).is_empty() {
+            reduce(ctx).into_iter().collect()
+        } else {
+            Vec::new()
         }
-        out
     }
 }
 

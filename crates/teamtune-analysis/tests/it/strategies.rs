@@ -217,6 +217,31 @@ fn failing_member_and_budget_exhaustion() {
     let applied = apply_suggestion(&cfg, raise).unwrap();
     assert_eq!(applied.members[1].tool_budget, Some(12));
     assert_eq!(applied.members[0].tool_budget, Some(8));
+
+    // Against a low tool-call baseline, Victor's rule fires too: its advice must not say to
+    // cut the budgets that run out, and no suggestion cuts them.
+    let low = Baselines {
+        avg_tool_calls: 5.0,
+        ..Baselines::default()
+    };
+    let insights = analyze(&runs, &low);
+    let excessive = insights
+        .iter()
+        .find(|i| i.bottleneck == "excessive_tool_usage")
+        .expect("fires against 5 calls");
+    assert!(
+        !excessive.recommendation.contains("reducing tool budget"),
+        "{}",
+        excessive.recommendation
+    );
+    let found = suggest(&runs, &cfg, &low, &default_strategies());
+    assert!(
+        !found
+            .iter()
+            .any(|s| s.kind == SuggestionType::ToolBudget
+                && s.metadata["reason"] != "budget_exhaustion"),
+        "{found:#?}"
+    );
 }
 
 #[test]

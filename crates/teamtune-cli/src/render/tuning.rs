@@ -69,7 +69,7 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
         }
         if let Some(s) = &r.statistics {
             outln!(
-                "    Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI [{:.1}%, {:.1}%]",
+                "    mean duration: Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI of its change [{:.1}%, {:.1}%]",
                 s.welch.p_value,
                 s.mann_whitney.p_value,
                 s.bootstrap.ci_low,
@@ -150,15 +150,20 @@ pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
         d.after.p95_duration_seconds,
         d.after.success_rate * 100.0
     );
+    let quantity = if d.metric == teamtune::AbMetric::SuccessRate {
+        "seconds per successful run"
+    } else {
+        "mean duration"
+    };
     outln!(
-        "improvement {:.2}%  -> {BOLD}{}{RESET} ({})",
+        "improvement in {quantity} {:.2}%  -> {BOLD}{}{RESET} ({})",
         d.improvement_percentage,
         d.status.as_str(),
         d.reason
     );
     let s = &d.statistics;
     outln!(
-        "Welch t {:.3} df {:.1} p {:.4}; Mann-Whitney U {:.1} p {:.4}; bootstrap 95% CI [{:.2}%, {:.2}%]",
+        "mean duration: Welch t {:.3} df {:.1} p {:.4}; Mann-Whitney U {:.1} p {:.4}; bootstrap 95% CI of its change [{:.2}%, {:.2}%]",
         s.welch.t,
         s.welch.df,
         s.welch.p_value,
