@@ -76,7 +76,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub no_ab_test: bool,
     /// Runs per side of each A/B test.
-    #[arg(long, default_value_t = ApplyOptions::DEFAULT_RUNS, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_RUNS, value_parser = at_least::<2>)]
     pub runs: u64,
     /// Minimum improvement (percent) for a change to pass.
     #[arg(long, default_value_t = ApplyOptions::DEFAULT_THRESHOLD_PERCENT)]
@@ -97,7 +97,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub min_success: Option<f64>,
     /// Team runs --auto may spend in all (history and both sides of every A/B test).
-    #[arg(long, default_value_t = ApplyOptions::DEFAULT_MAX_TRIAL_RUNS, value_parser = clap::value_parser!(u64).range(10..))]
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_MAX_TRIAL_RUNS, value_parser = at_least::<10>)]
     pub max_trial_runs: u64,
     /// --auto without the twin: the rule strategies alone.
     #[arg(long)]
@@ -167,7 +167,7 @@ pub struct BenchmarkArgs {
     pub after: PathBuf,
     #[arg(long)]
     pub team_id: Option<String>,
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = 30, value_parser = at_least::<2>)]
     pub runs: u64,
     #[command(flatten)]
     pub trial: TrialArgs,
@@ -372,7 +372,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub inputs_file: Option<PathBuf>,
     /// Number of runs.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 1, value_parser = at_least::<1>)]
     pub runs: u64,
     /// Base seed; run i uses a seed derived from it. Without it a seed is drawn at random
     /// and printed on stderr, so the runs can be repeated.
@@ -417,4 +417,16 @@ pub struct ExportArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+/// A count of at least `MIN`, with a message that says so ("must be at least 1", not
+/// "0 is not in 1..18446744073709551615").
+fn at_least<const MIN: u64>(text: &str) -> Result<u64, String> {
+    let n: u64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    if n < MIN {
+        return Err(format!("must be at least {MIN}"));
+    }
+    Ok(n)
 }

@@ -38,3 +38,23 @@ macro_rules! outln {
     () => { $crate::output::line(format_args!("")) };
     ($($t:tt)*) => { $crate::output::line(format_args!($($t)*)) };
 }
+
+/// A writer over stdout that notes a closed pipe, so a command streaming to it can tell a
+/// reader that went away (`| head`: done, exit 0) from a real write error.
+pub struct Stdout<W: Write>(pub W);
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).inspect_err(note_closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().inspect_err(note_closed)
+    }
+}
+
+fn note_closed(e: &std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CLOSED.store(true, Ordering::Relaxed);
+    }
+}

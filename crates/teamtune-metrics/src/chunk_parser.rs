@@ -201,7 +201,10 @@ impl Run<'_, '_> {
                 }
                 Expect::FirstElement | Expect::Element | Expect::Line => {
                     if b != b'{' {
-                        let message = format!("expected a JSON object, got {}", describe_byte(b));
+                        let message = format!(
+                            "expected a JSON object, got {}",
+                            describe_value(&bytes[pos..])
+                        );
                         return ChunkEnd::Fault(self.fault_at(message, pos));
                     }
                     while handovers.next_if(|&(_, h)| h < pos).is_some() {}
@@ -373,6 +376,28 @@ fn reword(message: &str) -> String {
         }
     }
     message.to_owned()
+}
+
+/// What starts at `rest`, for an error: a JSON value's kind when the token is one
+/// (`null`, `true`, a number), else the text itself (`not json` is not `null`).
+pub(crate) fn describe_value(rest: &[u8]) -> String {
+    let token: &[u8] = {
+        let end = rest
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || b",]}".contains(b))
+            .unwrap_or(rest.len());
+        &rest[..end.min(40)]
+    };
+    let text = String::from_utf8_lossy(token);
+    match rest.first() {
+        Some(b'n' | b't' | b'f' | b'-' | b'0'..=b'9')
+            if serde_json::from_slice::<serde_json::Value>(token).is_err() =>
+        {
+            format!("text that is not JSON (`{text}`)")
+        }
+        Some(&b) => describe_byte(b),
+        None => "the end of the input".into(),
+    }
 }
 
 pub(crate) fn describe_byte(byte: u8) -> String {

@@ -93,6 +93,14 @@ fn rejects_bad_shapes() {
     );
     assert!(err(r#"[{"team_id": "a"},]"#).starts_with("record 1: expected a JSON object, got `]`"));
     assert!(
+        err("not json\n")
+            .starts_with("record 0: expected a JSON object, got text that is not JSON (`not`)"),
+        "{}",
+        err("not json\n")
+    );
+    assert!(err("null\n").starts_with("record 0: expected a JSON object, got null"));
+    assert!(err("[true]").starts_with("record 0: expected a JSON object, got a boolean"));
+    assert!(
         err(r#"[{"team_id": "a"}, {"team_id": "#).starts_with("record 1: the input ends inside")
     );
     assert!(err(r#"[{"team_id": "a"}"#).starts_with("record 1: the input ends before the closing"));

@@ -78,8 +78,9 @@ impl fmt::Display for ProblemDisplay<'_> {
     }
 }
 
-/// A team node id that a workflow file does not have. Its message is the one place that says
-/// so: `<file> has no team node `x` (teams: a, b)`, or `(teams: none)`.
+/// A team node id that a workflow file does not have, or has in more than one workflow (the
+/// store keys runs by team id, so those runs would mix). Its message is the one place that
+/// says so: `<file> has no team node `x` (teams: a, b)`, or `(teams: none)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamNotFound {
     /// The file, as it was loaded.
@@ -88,6 +89,8 @@ pub struct TeamNotFound {
     pub team_id: String,
     /// The file's team node ids, in file order.
     pub teams: Vec<String>,
+    /// The workflows that hold a team node with this id, when there are several.
+    pub workflows: Vec<String>,
 }
 
 impl TeamNotFound {
@@ -97,6 +100,19 @@ impl TeamNotFound {
             path: file.path.clone(),
             team_id: team_id.to_string(),
             teams: file.team_ids(),
+            workflows: Vec::new(),
+        }
+    }
+
+    /// `team_id` in each of `workflows` of `file`.
+    pub(crate) fn in_several(
+        file: &WorkflowFile,
+        team_id: &str,
+        workflows: Vec<String>,
+    ) -> TeamNotFound {
+        TeamNotFound {
+            workflows,
+            ..TeamNotFound::in_file(file, team_id)
         }
     }
 
@@ -112,6 +128,16 @@ impl TeamNotFound {
 
 impl fmt::Display for TeamNotFound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.workflows.len() > 1 {
+            return write!(
+                f,
+                "{}: team `{}` is in several workflows ({}); runs are recorded by team id, so \
+                 give each workflow's team its own id",
+                self.path.display(),
+                self.team_id,
+                self.workflows.join(", ")
+            );
+        }
         write!(
             f,
             "{} has no team node `{}` (teams: {})",

@@ -54,9 +54,18 @@ impl WorkflowFile {
             .find_map(|w| w.team(team_id).map(|t| (w, t)))
     }
 
-    /// The team node `team_id` (in the first workflow that has one) with its workflow, or a
-    /// [`TeamNotFound`] naming the file and the teams it has.
+    /// The team node `team_id` with its workflow, or a [`TeamNotFound`] naming the file and
+    /// the teams it has (also when several workflows have a team with that id).
     pub fn resolve_team(&self, team_id: &str) -> Result<(&Workflow, &TeamNode), TeamNotFound> {
+        let holders: Vec<&Workflow> = self
+            .workflows
+            .values()
+            .filter(|w| w.team(team_id).is_some())
+            .collect();
+        if holders.len() > 1 {
+            let names = holders.iter().map(|w| w.name.clone()).collect();
+            return Err(TeamNotFound::in_several(self, team_id, names));
+        }
         self.find_team(team_id)
             .ok_or_else(|| TeamNotFound::in_file(self, team_id))
     }

@@ -29,7 +29,19 @@ fn sample(path: &Path) -> CliResult<Vec<f64>> {
                 ))
             })
         })
-        .collect()
+        .collect::<CliResult<Vec<f64>>>()
+        .and_then(|values| {
+            if values.len() < 2 {
+                Err(CliError::input(format!(
+                    "{}: {} {}; comparing needs at least 2 in each sample",
+                    path.display(),
+                    values.len(),
+                    if values.len() == 1 { "value" } else { "values" }
+                )))
+            } else {
+                Ok(values)
+            }
+        })
 }
 
 pub fn run(args: &CompareArgs) -> CliResult {

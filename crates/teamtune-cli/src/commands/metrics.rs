@@ -23,9 +23,16 @@ pub fn export(args: &ExportArgs) -> CliResult {
         }
         None => {
             let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            tuner.export(&args.team.team_id, format, &mut out)?;
-            out.flush()?;
+            let mut out = crate::output::Stdout(std::io::BufWriter::new(stdout.lock()));
+            let written = tuner
+                .export(&args.team.team_id, format, &mut out)
+                .map_err(CliError::from)
+                .and_then(|_| out.flush().map_err(CliError::from));
+            // A reader that stopped reading (`| head`) got what it wanted.
+            if written.is_err() && crate::output::is_closed() {
+                return Ok(Code::Done);
+            }
+            written?;
         }
     }
     Ok(Code::Done)

@@ -21,9 +21,9 @@ pub fn run(args: &ValidateArgs) -> CliResult {
             ""
         };
         outln!(
-            "  workflow {}: {} nodes, starts at {}{sim}",
+            "  workflow {}: {}, starts at {}{sim}",
             w.name,
-            w.nodes.len(),
+            crate::render::count(w.nodes.len() as u64, "node", "nodes"),
             w.start_node
         );
         for t in &w.teams {

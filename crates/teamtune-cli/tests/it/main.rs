@@ -5,6 +5,7 @@ mod contract;
 mod formations;
 mod prompt;
 mod run;
+mod small_contracts;
 mod store;
 mod tuning;
 mod twin;
