@@ -60,6 +60,9 @@ pub enum FailPoint {
 pub trait ApplyObserver {
     fn note(&mut self, _message: &str) {}
     fn progress(&mut self, _done: u64, _total: u64) {}
+    /// A change was tried (and tested, unless `--no-ab-test`): its result, as soon as it is
+    /// known.
+    fn tried(&mut self, _result: &OptimizationResult) {}
     fn choose(&mut self, _suggestion: &Suggestion) -> Choice {
         Choice::Apply
     }
@@ -164,6 +167,10 @@ pub struct OptimizationResult {
     pub statistics: Option<Comparison>,
     /// Fisher's exact test on the success rates (success-rate tests only).
     pub fisher: Option<teamtune_analysis::stats::fisher::FisherResult>,
+    /// An inconclusive duration test with a faster candidate: the runs per side that would
+    /// likely decide it (`--runs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs_to_decide: Option<u64>,
     pub guardrails: Vec<Guardrail>,
     /// The configuration to return to: the team as it was before this change.
     pub rollback_config: TeamConfig,
@@ -206,6 +213,7 @@ impl OptimizationResult {
             metric: None,
             statistics: None,
             fisher: None,
+            runs_to_decide: None,
             guardrails: Vec::new(),
             rollback_config: state.config.clone(),
             suggested_config,
@@ -364,6 +372,7 @@ impl Autotuner {
                 }
             }
             let result = self.try_one(store, runner, opts, &mut state, &s, observer)?;
+            observer.tried(&result);
             let applied = result.success && result.history_id.is_some();
             results.push(result);
             if applied {
@@ -527,6 +536,7 @@ impl Autotuner {
             result.statistics = Some(d.statistics.clone());
             result.metric = Some(d.metric);
             result.fisher = d.fisher;
+            result.runs_to_decide = d.runs_to_decide;
             result.guardrails = d.guardrails.clone();
             result.before_metrics = Some(d.before.clone());
             result.after_metrics = Some(d.after.clone());

@@ -128,6 +128,7 @@ impl Autotuner {
                 result.success = true;
                 result.validation_status = AbStatus::DryRun;
                 result.reason = "dry run: nothing was run or written".into();
+                observer.tried(&result);
                 results.push(result);
                 return Ok(TwinEnd::Done);
             }
@@ -193,6 +194,7 @@ impl Autotuner {
             observations.push(Observation::new(cand_cfg.clone(), ab.candidate));
             if d.status != AbStatus::Passed {
                 tried.push(cand_cfg);
+                observer.tried(&result);
                 results.push(result);
                 continue;
             }
@@ -207,6 +209,7 @@ impl Autotuner {
             let id = self.write_change(store, opts, state, &cand_cfg, &new_hash, &result)?;
             result.history_id = Some(id);
             result.success = true;
+            observer.tried(&result);
             results.push(result);
             state.text = std::fs::read_to_string(&opts.config).map_err(|e| Error::Input {
                 path: opts.config.clone(),

@@ -151,6 +151,24 @@ pub struct AbDecision {
     /// Fisher's exact test on the success rates (success-rate decisions only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fisher: Option<FisherResult>,
+    /// For an inconclusive duration test whose candidate was faster: the runs per side
+    /// that would likely (80% power) make the improvement seen significant, from Welch's t.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_to_decide: Option<u64>,
+}
+
+/// Runs per side for Welch's test to reach significance with 80% power if the effect and
+/// spread seen at `n` runs per side are the true ones: t grows with the square root of n, so
+/// n' = n (z(1 - alpha/2) + z(0.8))^2 / t^2. `None` when nothing points at a faster candidate.
+pub fn runs_to_decide(t: f64, n: usize, alpha: f64) -> Option<u64> {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    if !(t.is_finite() && t > 0.0 && n >= 2 && alpha > 0.0 && alpha < 1.0) {
+        return None;
+    }
+    let z = Normal::standard();
+    let needed = z.inverse_cdf(1.0 - alpha / 2.0) + z.inverse_cdf(0.8);
+    let runs = (n as f64 * (needed / t).powi(2)).ceil();
+    (runs.is_finite() && runs < 1e9).then_some((runs as u64).max(n as u64 + 1))
 }
 
 /// Decides on a candidate from its runs and the baseline's; `seed` drives the bootstrap.
@@ -232,9 +250,14 @@ pub fn decide(
             ),
         )
     };
+    // Welch's t is (mean A - mean B) / se: positive when the candidate is faster.
+    let runs_to_decide = (status == AbStatus::Inconclusive && enough && !significant)
+        .then(|| runs_to_decide(statistics.welch.t, a.len().min(b.len()), rules.alpha))
+        .flatten();
     AbDecision {
         metric: AbMetric::Duration,
         fisher: None,
+        runs_to_decide,
         status,
         reason,
         improvement_percentage: improvement,
@@ -329,6 +352,7 @@ pub fn decide_reliability(
     d.improvement_percentage = improvement;
     d.significant = significant;
     d.fisher = Some(fisher);
+    d.runs_to_decide = None;
     d
 }
 
@@ -415,6 +439,29 @@ mod tests {
         assert_eq!(d.status, AbStatus::Failed);
         assert!(d.reason.contains("success_rate_drop"));
         assert_eq!(d.after.success_rate, 0.8);
+    }
+
+    #[test]
+    fn an_inconclusive_test_says_how_many_runs_would_decide_it() {
+        // t = 1.4 at 10 runs per side: (1.96 + 0.84)^2 / 1.4^2 = 4 times the runs.
+        assert_eq!(runs_to_decide(1.4, 10, 0.05), Some(41));
+        assert_eq!(
+            runs_to_decide(-1.0, 10, 0.05),
+            None,
+            "the candidate was slower"
+        );
+        assert_eq!(runs_to_decide(0.0, 10, 0.05), None);
+        assert_eq!(runs_to_decide(1e-9, 10, 0.05), None, "never, in practice");
+        let slow = |d: f64| RunOutcome {
+            duration_seconds: d,
+            success: true,
+            tool_calls: 0,
+        };
+        let a: Vec<RunOutcome> = [10.0, 12.0, 9.0, 11.0, 13.0].map(slow).to_vec();
+        let b: Vec<RunOutcome> = [9.5, 11.5, 9.0, 10.5, 12.0].map(slow).to_vec();
+        let d = decide(&a, &b, &DecisionRules::default(), 1);
+        assert_eq!(d.status, AbStatus::Inconclusive);
+        assert!(d.runs_to_decide.is_some_and(|n| n > 5), "{d:?}");
     }
 
     #[test]

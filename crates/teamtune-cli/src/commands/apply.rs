@@ -12,9 +12,18 @@ use crate::progress::Progress;
 struct Terminal {
     bar: Option<Progress>,
     shown: usize,
+    /// Show each result as soon as its test ends (interactive mode: the user is waiting).
+    show_each: bool,
 }
 
 impl ApplyObserver for Terminal {
+    fn tried(&mut self, result: &teamtune::OptimizationResult) {
+        self.finish_bar();
+        if self.show_each {
+            crate::render::print_result_to_stderr(self.shown, result);
+        }
+    }
+
     fn note(&mut self, message: &str) {
         self.finish_bar();
         eprintln!("teamtune: {message}");
@@ -165,6 +174,7 @@ pub fn run(args: &ApplyArgs) -> CliResult {
     let mut term = Terminal {
         bar: None,
         shown: 0,
+        show_each: args.interactive,
     };
     let results = tuner.apply(&opts, &mut term)?;
     term.finish_bar();

@@ -11,7 +11,8 @@ mod whatif;
 pub use report::{print_analysis, print_suggestions};
 pub use run::{RunSummary, event_logger, print_run};
 pub use tuning::{
-    print_apply_results, print_benchmark, print_check, print_history, print_suggestion_to_stderr,
+    print_apply_results, print_benchmark, print_check, print_history, print_result_to_stderr,
+    print_suggestion_to_stderr,
 };
 pub use whatif::print_whatif;
 

@@ -58,11 +58,17 @@ pub fn print_suggestions(r: &teamtune::SuggestionReport) {
     }
 }
 
-pub fn print_suggestion(n: usize, s: &teamtune::Suggestion) {
-    let p = serde_json::to_value(s.priority)
+/// A priority as every human report spells it: `CRITICAL`, `HIGH`, `MEDIUM`, `LOW` (the
+/// JSON has the lower-case names).
+pub(crate) fn priority_label(p: teamtune::Priority) -> String {
+    serde_json::to_value(p)
         .ok()
         .and_then(|v| v.as_str().map(str::to_uppercase))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub fn print_suggestion(n: usize, s: &teamtune::Suggestion) {
+    let p = priority_label(s.priority);
     let c = match p.as_str() {
         "CRITICAL" => RED,
         "HIGH" => YELLOW,

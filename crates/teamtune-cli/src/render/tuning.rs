@@ -5,8 +5,8 @@ use super::{BOLD, DIM, GREEN, RED, RESET, YELLOW, banner};
 
 pub fn print_suggestion_to_stderr(n: usize, s: &teamtune::Suggestion) {
     anstream::eprintln!(
-        "{n:>2}. [{:?}] {}  id {}",
-        s.priority,
+        "{n:>2}. [{}] {}  id {}",
+        super::report::priority_label(s.priority),
         s.kind.as_str(),
         s.id
     );
@@ -29,96 +29,8 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
         return;
     }
     for (i, r) in results.iter().enumerate() {
-        let (c, word) = match (r.success, r.validation_status) {
-            (true, teamtune::AbStatus::DryRun) => (YELLOW, "DRY RUN"),
-            (true, _) => (GREEN, "KEPT"),
-            (false, _) => (RED, "NOT APPLIED"),
-        };
-        outln!(
-            "{:>2}. {c}{BOLD}{word}{RESET} {} ({})",
-            i + 1,
-            r.optimization.id,
-            r.validation_status.as_str()
-        );
-        outln!("    {}", r.optimization.description);
-        if let Some(imp) = r.improvement_percentage {
-            let of = match (r.objective, r.metric) {
-                (Some(teamtune::Objective::CallsPerSuccess), _) => {
-                    " in tool calls per successful run"
-                }
-                (Some(_), _) | (None, Some(teamtune::AbMetric::SuccessRate)) => {
-                    " in seconds per successful run"
-                }
-                _ => " in mean duration",
-            };
-            outln!(
-                "    measured improvement{of} {imp:.1}% (expected {:.1}%)",
-                r.optimization.expected_improvement
-            );
-        }
-        if let (Some(b), Some(a)) = (&r.before_metrics, &r.after_metrics) {
-            outln!(
-                "    before: mean {:.2}s p95 {:.2}s success {:.0}%   after: mean {:.2}s p95 {:.2}s success {:.0}%",
-                b.mean_duration_seconds,
-                b.p95_duration_seconds,
-                b.success_rate * 100.0,
-                a.mean_duration_seconds,
-                a.p95_duration_seconds,
-                a.success_rate * 100.0
-            );
-        }
-        if let Some(s) = &r.statistics {
-            outln!(
-                "    mean duration: Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI of its change [{:.1}%, {:.1}%]",
-                s.welch.p_value,
-                s.mann_whitney.p_value,
-                s.bootstrap.ci_low,
-                s.bootstrap.ci_high
-            );
-        }
-        if let Some(f) = &r.fisher {
-            outln!(
-                "    success rate {}/{} -> {}/{}  Fisher exact p {:.4}",
-                f.successes_a,
-                f.n_a,
-                f.successes_b,
-                f.n_b,
-                f.p_value
-            );
-        }
-        for g in &r.guardrails {
-            let mark = if g.held {
-                format!("{GREEN}held{RESET}")
-            } else {
-                format!("{RED}BROKEN{RESET}")
-            };
-            outln!(
-                "    guardrail {}: {:.2} (limit {:.2}) {mark}",
-                g.name,
-                g.value,
-                g.limit
-            );
-        }
-        if !r.reason.is_empty() {
-            outln!("    {DIM}{}{RESET}", r.reason);
-        }
-        if let Some(s) = &r.sequential {
-            outln!(
-                "    sequential test: {} runs per side of at most {}{}",
-                s.runs_per_side,
-                s.max_pairs,
-                if s.stopped_early {
-                    ", stopped early"
-                } else {
-                    ""
-                }
-            );
-        }
-        if let Some(e) = &r.error {
-            outln!("    {RED}error: {e}{RESET}");
-        }
-        if let Some(id) = r.history_id {
-            outln!("    written to the workflow file; history id {id} (teamtune rollback to undo)");
+        for line in result_lines(i + 1, r) {
+            outln!("{line}");
         }
     }
     let spent: u64 = results.iter().map(|r| r.trial_runs).sum();
@@ -128,6 +40,105 @@ pub fn print_apply_results(results: &[teamtune::OptimizationResult]) {
             "{YELLOW}the team's members are simulated: these figures describe the simulator, not a real team{RESET}"
         );
     }
+}
+
+/// One tried change as soon as its test is over (interactive `apply`, on stderr).
+pub fn print_result_to_stderr(n: usize, r: &teamtune::OptimizationResult) {
+    for line in result_lines(n, r) {
+        anstream::eprintln!("{line}");
+    }
+}
+
+/// The lines that show one tried change: verdict, figures, statistics, guardrails.
+fn result_lines(n: usize, r: &teamtune::OptimizationResult) -> Vec<String> {
+    let mut out = Vec::new();
+    let (c, word) = match (r.success, r.validation_status) {
+        (true, teamtune::AbStatus::DryRun) => (YELLOW, "DRY RUN"),
+        (true, _) => (GREEN, "KEPT"),
+        (false, _) => (RED, "NOT APPLIED"),
+    };
+    out.push(format!(
+        "{n:>2}. {c}{BOLD}{word}{RESET} {} ({})",
+        r.optimization.id,
+        r.validation_status.as_str()
+    ));
+    out.push(format!("    {}", r.optimization.description));
+    if let Some(imp) = r.improvement_percentage {
+        let of = match (r.objective, r.metric) {
+            (Some(teamtune::Objective::CallsPerSuccess), _) => " in tool calls per successful run",
+            (Some(_), _) | (None, Some(teamtune::AbMetric::SuccessRate)) => {
+                " in seconds per successful run"
+            }
+            _ => " in mean duration",
+        };
+        out.push(format!(
+            "    measured improvement{of} {imp:.1}% (expected {:.1}%)",
+            r.optimization.expected_improvement
+        ));
+    }
+    if let (Some(b), Some(a)) = (&r.before_metrics, &r.after_metrics) {
+        out.push(format!(
+            "    before: mean {:.2}s p95 {:.2}s success {:.0}%   after: mean {:.2}s p95 {:.2}s success {:.0}%",
+            b.mean_duration_seconds,
+            b.p95_duration_seconds,
+            b.success_rate * 100.0,
+            a.mean_duration_seconds,
+            a.p95_duration_seconds,
+            a.success_rate * 100.0
+        ));
+    }
+    if let Some(s) = &r.statistics {
+        out.push(format!(
+            "    mean duration: Welch p {:.4}  Mann-Whitney p {:.4}  bootstrap 95% CI of its change [{:.1}%, {:.1}%]",
+            s.welch.p_value, s.mann_whitney.p_value, s.bootstrap.ci_low, s.bootstrap.ci_high
+        ));
+    }
+    if let Some(f) = &r.fisher {
+        out.push(format!(
+            "    success rate {}/{} -> {}/{}  Fisher exact p {:.4}",
+            f.successes_a, f.n_a, f.successes_b, f.n_b, f.p_value
+        ));
+    }
+    for g in &r.guardrails {
+        let mark = if g.held {
+            format!("{GREEN}held{RESET}")
+        } else {
+            format!("{RED}BROKEN{RESET}")
+        };
+        out.push(format!(
+            "    guardrail {}: {:.2} (limit {:.2}) {mark}",
+            g.name, g.value, g.limit
+        ));
+    }
+    if !r.reason.is_empty() {
+        out.push(format!("    {DIM}{}{RESET}", r.reason));
+    }
+    if let Some(runs) = r.runs_to_decide {
+        out.push(format!(
+            "    about {runs} runs per side would likely decide it (80% power if the effect seen is real): --runs {runs}"
+        ));
+    }
+    if let Some(s) = &r.sequential {
+        out.push(format!(
+            "    sequential test: {} runs per side of at most {}{}",
+            s.runs_per_side,
+            s.max_pairs,
+            if s.stopped_early {
+                ", stopped early"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(e) = &r.error {
+        out.push(format!("    {RED}error: {e}{RESET}"));
+    }
+    if let Some(id) = r.history_id {
+        out.push(format!(
+            "    written to the workflow file; history id {id} (teamtune rollback to undo)"
+        ));
+    }
+    out
 }
 
 pub fn print_benchmark(r: &teamtune::BenchmarkReport) {
