@@ -152,11 +152,14 @@ fn alive(pid: u32) -> bool {
     })
 }
 
+/// Cleans up after a failed test: kills each process and the group it may lead.
 fn kill_all(pids: &[u32]) {
     for p in pids {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &p.to_string()])
-            .status();
+        for target in [p.to_string(), format!("-{p}")] {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &target])
+                .status();
+        }
     }
 }
 
@@ -174,7 +177,7 @@ fn sigterm_and_sighup_kill_every_member_process_and_exit_128_plus_the_signal() {
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pids");
         // A background child in the member's group, one in a session of its own (out of
-        // reach of a group kill), and the member's shell itself.
+        // reach of a group kill), and the member's own process (its shell, then `sleep`).
         let escapee = if setsid {
             format!(
                 "setsid sh -c 'echo $$ >> {0}; exec sleep 1000' &\n",
@@ -187,7 +190,7 @@ fn sigterm_and_sighup_kill_every_member_process_and_exit_128_plus_the_signal() {
             dir.path(),
             "spawner.sh",
             &format!(
-                "#!/bin/sh\nsleep 1000 &\necho $! >> {0}\n{escapee}echo $$ >> {0}\nsleep 1000\n",
+                "#!/bin/sh\nsleep 1000 &\necho $! >> {0}\n{escapee}echo $$ >> {0}\nexec sleep 1000\n",
                 pids.display()
             ),
         );
