@@ -82,12 +82,26 @@ pub(crate) async fn stopped() -> Signal {
     }
 }
 
+/// Whether the process was started with `signal` ignored (`nohup` ignores SIGHUP).
+#[allow(unsafe_code)]
+fn inherited_ignore(signal: libc::c_int) -> bool {
+    // SAFETY: with a null new action, sigaction(2) only writes the current action into
+    // `old`, a zeroed local of the right type.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
 /// Listens for SIGINT, SIGTERM and SIGHUP for the rest of the process's life (on a thread of
 /// its own): each one requests a stop, then `on_signal` gets it with the number of signals
 /// so far (a program may quit at once on the second). From the call on, these signals no
-/// longer end the process by themselves.
+/// longer end the process by themselves, except SIGHUP when the process was started with it
+/// ignored: under `nohup` it stays ignored.
 pub fn stop_on_signals(on_signal: impl Fn(Signal, u32) + Send + 'static) -> Result<(), Error> {
     use tokio::signal::unix::{SignalKind, signal};
+    let listen_hup = !inherited_ignore(libc::SIGHUP);
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
     std::thread::Builder::new()
         .name("teamtune-signals".into())
@@ -107,7 +121,9 @@ pub fn stop_on_signals(on_signal: impl Fn(Signal, u32) + Send + 'static) -> Resu
                     Ok::<_, std::io::Error>((
                         signal(SignalKind::interrupt())?,
                         signal(SignalKind::terminate())?,
-                        signal(SignalKind::hangup())?,
+                        listen_hup
+                            .then(|| signal(SignalKind::hangup()))
+                            .transpose()?,
                     ))
                 })();
                 let (mut int, mut term, mut hup) = match listeners {
@@ -125,7 +141,7 @@ pub fn stop_on_signals(on_signal: impl Fn(Signal, u32) + Send + 'static) -> Resu
                     let sig = tokio::select! {
                         _ = int.recv() => Signal::Interrupt,
                         _ = term.recv() => Signal::Terminate,
-                        _ = hup.recv() => Signal::Hangup,
+                        Some(_) = recv(&mut hup) => Signal::Hangup,
                     };
                     count += 1;
                     request_stop(sig);
@@ -139,4 +155,12 @@ pub fn stop_on_signals(on_signal: impl Fn(Signal, u32) + Send + 'static) -> Resu
         .recv()
         .map_err(|_| Error::Io(std::io::Error::other("the signal thread ended at start")))??;
     Ok(())
+}
+
+/// The next delivery of a signal that may not be listened for (then never).
+async fn recv(listener: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match listener {
+        Some(l) => l.recv().await,
+        None => std::future::pending().await,
+    }
 }

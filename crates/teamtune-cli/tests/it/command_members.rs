@@ -376,3 +376,75 @@ fn the_cause_of_every_failed_member_is_in_the_human_output() {
         "{text}"
     );
 }
+
+#[test]
+fn an_interrupted_apply_keeps_the_baseline_runs_that_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = dir.path().join("started");
+    let ended = dir.path().join("ended");
+    let store = dir.path().join("t.db");
+    let f = write(
+        dir.path(),
+        "slow.yaml",
+        &format!(
+            r#"workflows:
+  w:
+    nodes:
+      - id: crew
+        type: team
+        members:
+          - id: worker
+            command: ["sh", "-c", "echo x >> {}; sleep 0.2; echo x >> {}; echo done"]
+            tool_budget: 5
+"#,
+            started.display(),
+            ended.display()
+        ),
+    );
+    let lines = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    // `apply` records the team's baseline history first (20 runs here): stop it part way.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_teamtune"))
+        .args(["apply", "--team-id", "crew", "--auto", "--config"])
+        .arg(&f)
+        .arg("--store")
+        .arg(&store)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let begin = Instant::now();
+    while lines(&started) < 4 && begin.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let export = teamtune(
+        dir.path(),
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "crew",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+    );
+    let recorded = stdout(&export).lines().count();
+    let finished = lines(&ended);
+    assert!(
+        (3..=finished).contains(&recorded),
+        "{recorded} baseline runs recorded; {finished} finished: {}",
+        stderr(&export)
+    );
+}
