@@ -295,6 +295,10 @@ pub struct CompareArgs {
 #[command(mut_arg("json", |a| a.help("Print the summary as JSON")))]
 pub struct ValidateArgs {
     pub file: PathBuf,
+    /// Fail (exit 2) when this machine misses a program or an API key the file needs,
+    /// instead of warning.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub json: JsonArg,
 }

@@ -1,17 +1,26 @@
-//! Exit codes and the one error type of the binary.
+//! Exit codes and the one error type of the binary: 0 done, 1 the work ran but did not
+//! succeed, 2 bad input or usage, 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM,
+//! 129 SIGHUP), as a shell reports a process the signal ended.
 
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
-    Done = 0,
-    NotSucceeded = 1,
-    BadInput = 2,
+    Done,
+    NotSucceeded,
+    BadInput,
+    /// Stopped cleanly on a signal.
+    Stopped(teamtune::Signal),
 }
 
 impl From<Code> for ExitCode {
     fn from(c: Code) -> ExitCode {
-        ExitCode::from(c as u8)
+        ExitCode::from(match c {
+            Code::Done => 0,
+            Code::NotSucceeded => 1,
+            Code::BadInput => 2,
+            Code::Stopped(signal) => signal.exit_code(),
+        })
     }
 }
 
@@ -52,6 +61,12 @@ impl From<teamtune::Error> for CliError {
             Some(hint) => format!("{e}\n  hint: {hint}"),
             None => e.to_string(),
         };
+        if let teamtune::Error::Interrupted { signal } = e {
+            return CliError {
+                code: Code::Stopped(signal),
+                message,
+            };
+        }
         if e.is_user_error() {
             CliError::input(message)
         } else {

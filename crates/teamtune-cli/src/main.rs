@@ -13,6 +13,7 @@ mod exit;
 mod progress;
 mod prompt;
 mod render;
+mod signals;
 
 use clap::Parser;
 

@@ -342,9 +342,16 @@ impl Engine {
                             format!("team `{}` failed: {}", team.id, ok.1.unwrap_or_default());
                         if team.continue_on_error {
                             failure.get_or_insert(reason);
-                        } else {
-                            return finish(ctx, node, started, Step::Stop(reason));
+                            // The walk goes on, but the node failed: say so.
+                            return finish_as(
+                                ctx,
+                                node,
+                                started,
+                                false,
+                                Step::Next(node.next.clone()),
+                            );
                         }
+                        return finish(ctx, node, started, Step::Stop(reason));
                     }
                     Step::Next(node.next.clone())
                 }
@@ -500,16 +507,28 @@ impl Engine {
     }
 }
 
+/// Reports the node's end: it succeeded unless it stops the run.
 fn finish(
     ctx: &RunCtx<'_>,
     node: &teamtune_model::Node,
     started: Option<Instant>,
     step: Step,
 ) -> Step {
+    let success = !matches!(step, Step::Stop(_));
+    finish_as(ctx, node, started, success, step)
+}
+
+fn finish_as(
+    ctx: &RunCtx<'_>,
+    node: &teamtune_model::Node,
+    started: Option<Instant>,
+    success: bool,
+    step: Step,
+) -> Step {
     if let (Some(sink), Some(t0)) = (ctx.events, started) {
         sink(&Event::NodeFinished {
             node_id: node.id.clone(),
-            success: !matches!(step, Step::Stop(_)),
+            success,
             duration_seconds: t0.elapsed().as_secs_f64(),
         });
     }

@@ -424,14 +424,17 @@ impl Autotuner {
                 opts.team_id
             ));
             let mut recorder = Recorder::new(store);
-            for i in 0..runs {
+            let ran = (0..runs).try_for_each(|i| {
                 let seed = [run_seed(opts.seed ^ 0xba5e, i)];
                 for r in runner.run(&opts.team_id, &state.config, &seed, None)? {
                     recorder.push(r)?;
                 }
                 observer.progress(i + 1, runs);
-            }
+                Ok::<_, Error>(())
+            });
+            // The runs that finished before an error or a stop are kept.
             recorder.flush()?;
+            ran?;
             made = runs;
             records = store.team_runs(&opts.team_id, &query)?;
         }

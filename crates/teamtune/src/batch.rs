@@ -11,6 +11,7 @@ use teamtune_engine::{Engine, EventSink, HitlPolicy, HitlResponder, RunOptions, 
 use teamtune_model::{Variant, WorkflowRunRecord};
 
 use crate::error::Error;
+use crate::stop::{stop_requested, stopped};
 
 #[derive(Clone, Default)]
 pub struct BatchOptions {
@@ -68,7 +69,12 @@ where
                 variant: opts.variant,
                 virtual_time,
             };
-            let record = interruptible(engine.run(&run_opts), virtual_time).await?;
+            let record = interruptible(engine.run(&run_opts), virtual_time).await;
+            if !virtual_time {
+                // Runs are sequential: nothing of this one may outlive it.
+                teamtune_engine::kill_orphans();
+            }
+            let record = record?;
             summary.runs += 1;
             summary.succeeded += u64::from(record.success);
             sink(record)?;
@@ -77,18 +83,28 @@ where
     })
 }
 
-/// Runs `fut` unless Ctrl-C comes first; then the future is dropped, which cancels the run
-/// and kills its member processes (their process groups), and the batch stops with
-/// [`Error::Interrupted`]. Simulated runs finish in microseconds and are not raced.
+/// Runs `fut` unless a stop is requested ([`crate::stop_on_signals`]) first; then the future
+/// is dropped, which cancels the run and kills its member processes (their process groups),
+/// and the batch stops with [`Error::Interrupted`]. Simulated runs finish in microseconds and
+/// are not raced; like any run, one that ends after the stop was requested is not kept (it
+/// may have been cut short: a human gate gives up when asked to stop).
 pub(crate) async fn interruptible<F: std::future::Future>(
     fut: F,
     virtual_time: bool,
 ) -> Result<F::Output, Error> {
-    if virtual_time {
-        return Ok(fut.await);
+    if let Some(signal) = stop_requested() {
+        return Err(Error::Interrupted { signal });
     }
-    tokio::select! {
-        out = fut => Ok(out),
-        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+    let out = if virtual_time {
+        fut.await
+    } else {
+        tokio::select! {
+            out = fut => out,
+            signal = stopped() => return Err(Error::Interrupted { signal }),
+        }
+    };
+    match stop_requested() {
+        Some(signal) => Err(Error::Interrupted { signal }),
+        None => Ok(out),
     }
 }

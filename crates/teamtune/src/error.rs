@@ -110,9 +110,12 @@ pub enum Error {
     Injected(FailPoint),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// Ctrl-C: the runs in flight were cancelled and their processes killed.
-    #[error("interrupted: the runs in flight were cancelled and their processes killed")]
-    Interrupted,
+    /// A stop was requested ([`crate::stop_on_signals`]): the runs in flight were cancelled
+    /// and their processes killed; the finished ones were kept.
+    #[error(
+        "interrupted by {signal}: the runs in flight were cancelled and their processes killed"
+    )]
+    Interrupted { signal: crate::Signal },
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -157,7 +160,7 @@ impl Error {
             | Error::Config { .. }
             | Error::Injected(_)
             | Error::Io(_)
-            | Error::Interrupted => false,
+            | Error::Interrupted { .. } => false,
         }
     }
 

@@ -22,8 +22,10 @@ mod export;
 mod fs;
 mod history;
 mod inputs;
+mod preflight;
 mod record;
 mod run_selection;
+mod stop;
 mod trial;
 mod tune;
 mod validate;
@@ -42,8 +44,10 @@ pub use error::Error;
 pub use fs::atomic_write;
 pub use history::{CheckReport, CheckStatus, RollbackReport};
 pub use inputs::{parse_input_pair, read_inputs_file};
-pub use record::{RunReport, Runnable};
+pub use preflight::Readiness;
+pub use record::{RunReport, Runnable, STORE_BYTES_PER_MEMBER_RUN};
 pub use run_selection::{HashSource, RunScope, RunSelection};
+pub use stop::{Signal, request_stop, stop_on_signals, stop_requested};
 pub use trial::{TrialRunner, WorkflowRunner};
 pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, WorkflowSummary};
 pub use whatif::{WhatIfPrediction, WhatIfReport};
@@ -58,7 +62,8 @@ pub use teamtune_analysis::{
     MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, summary::p95,
 };
 pub use teamtune_engine::{
-    Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder, run_seed,
+    Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder, adopt_orphans,
+    kill_all_member_processes, kill_orphans, run_seed,
 };
 pub use teamtune_metrics::MetricsError;
 // The workflow types the benchmark's oracle and scenario generator read: they judge the

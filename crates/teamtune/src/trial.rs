@@ -154,7 +154,11 @@ impl TrialRunner for WorkflowRunner {
                     variant,
                     virtual_time,
                 };
-                out.push(interruptible(engine.run(&opts), virtual_time).await?);
+                let record = interruptible(engine.run(&opts), virtual_time).await;
+                if !virtual_time {
+                    teamtune_engine::kill_orphans();
+                }
+                out.push(record?);
             }
             Ok(out)
         })

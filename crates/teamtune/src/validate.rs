@@ -9,6 +9,7 @@ use teamtune_model::{MemberRunner, NodeKind, load_file};
 
 use crate::autotuner::Autotuner;
 use crate::error::Error;
+use crate::preflight::{self, Readiness};
 
 /// `teamtune validate --json`.
 #[derive(Debug, Clone, Serialize)]
@@ -16,6 +17,10 @@ pub struct ValidationReport {
     pub file: String,
     pub valid: bool,
     pub workflows: Vec<WorkflowSummary>,
+    /// What this machine misses to run the file (programs, API keys): the file itself is
+    /// valid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Readiness>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,9 +66,11 @@ impl Autotuner {
     pub fn validate(&self, path: &Path) -> Result<ValidationReport, Error> {
         let file = load_file(path)?;
         let mut workflows = Vec::new();
+        let mut warnings = Vec::new();
         for name in file.workflows.keys() {
             let engine = Engine::new(&file, Some(name))?;
             let wf = engine.workflow();
+            warnings.extend(preflight::check(&path.display().to_string(), wf));
             workflows.push(WorkflowSummary {
                 name: name.clone(),
                 start_node: wf.start_node.clone(),
@@ -106,6 +113,7 @@ impl Autotuner {
             file: path.display().to_string(),
             valid: true,
             workflows,
+            warnings,
         })
     }
 }

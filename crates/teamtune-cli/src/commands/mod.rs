@@ -17,7 +17,10 @@ use crate::exit::CliResult;
 pub fn dispatch(cli: Cli) -> CliResult {
     match cli.command {
         Command::Validate(a) => validate::run(&a),
-        Command::Run(a) => run::run(&a),
+        Command::Run(a) => {
+            crate::signals::stop_cleanly()?;
+            run::run(&a)
+        }
         Command::Metrics {
             command: MetricsCommand::Export(a),
         } => metrics::export(&a),
@@ -25,8 +28,14 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Suggest(a) => suggest::run(&a),
         Command::Whatif(a) => whatif::run(&a),
         Command::Compare(a) => compare::run(&a),
-        Command::Apply(a) => apply::run(&a),
-        Command::Benchmark(a) => benchmark::run(&a),
+        Command::Apply(a) => {
+            crate::signals::stop_cleanly()?;
+            apply::run(&a)
+        }
+        Command::Benchmark(a) => {
+            crate::signals::stop_cleanly()?;
+            benchmark::run(&a)
+        }
         Command::Rollback(a) => history::rollback(&a),
         Command::Check(a) => history::check(&a),
         Command::History(a) => history::list(&a),

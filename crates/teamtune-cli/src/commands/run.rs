@@ -1,6 +1,8 @@
 //! `teamtune run FILE`: run a workflow N times, record every team run in the store, print one
 //! JSON object per run (`--json`) or a summary. Running and recording are the library's
-//! ([`teamtune::Autotuner::run`]); this file renders.
+//! ([`teamtune::Autotuner::run`]); this file renders. A signal (SIGINT, SIGTERM, SIGHUP)
+//! stops the batch: the finished runs are recorded, the summary says how many, and the exit
+//! code is 128 + the signal's number.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -12,6 +14,10 @@ use crate::args::RunArgs;
 use crate::exit::{CliError, CliResult, Code};
 use crate::progress::Progress;
 use crate::render::RunSummary;
+use crate::render::{count, thousands};
+
+/// A batch that would add more than this to the store is announced with a warning first.
+pub const STORE_WARNING_BYTES: u64 = 1_000_000_000;
 
 pub fn run(args: &RunArgs) -> CliResult {
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
@@ -25,11 +31,17 @@ pub fn run(args: &RunArgs) -> CliResult {
         let (k, v) = parse_input_pair(pair)?;
         inputs.insert(k, v);
     }
+    if !args.no_store {
+        warn_if_large(runnable.estimated_store_bytes(args.runs), args.runs);
+    }
     let hitl: HitlPolicy = args.hitl.into();
-    let responder: Option<Arc<dyn HitlResponder>> = (hitl == HitlPolicy::Prompt
-        && std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal())
-    .then(|| Arc::new(crate::prompt::TerminalResponder) as Arc<dyn HitlResponder>);
+    let responder: Option<Arc<dyn HitlResponder>> = (hitl == HitlPolicy::Prompt).then(|| {
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            Arc::new(crate::prompt::TerminalResponder) as Arc<dyn HitlResponder>
+        } else {
+            Arc::new(crate::prompt::LineResponder::new())
+        }
+    });
     let seed = args.seed.unwrap_or_else(|| {
         let seed = drawn_seed();
         anstream::eprintln!("seed {seed} (drawn at random; --seed {seed} repeats these runs)");
@@ -71,7 +83,27 @@ pub fn run(args: &RunArgs) -> CliResult {
     progress.finish();
     crate::output::closed_ok(out.flush())?;
     drop(out);
-    let report = result?;
+    let report = match result {
+        Err(teamtune::Error::Interrupted { signal }) => {
+            // The library recorded every finished run before it gave up.
+            if !args.json.json && summary.runs() > 0 {
+                let store = (!args.no_store).then(|| tuner.store_location());
+                summary.print(runnable.is_simulated(), store.as_deref(), !show_each);
+            }
+            let recorded = if args.no_store {
+                "none recorded (--no-store)".to_string()
+            } else {
+                format!("all recorded in {}", tuner.store_location())
+            };
+            anstream::eprintln!(
+                "teamtune: {signal}: stopped after {} of {}, {recorded}",
+                thousands(summary.runs()),
+                count(args.runs, "run", "runs")
+            );
+            return Ok(Code::Stopped(signal));
+        }
+        other => other?,
+    };
     if let Some(e) = write_error {
         return Err(CliError::failed(format!("writing to stdout: {e}")));
     }
@@ -79,7 +111,11 @@ pub fn run(args: &RunArgs) -> CliResult {
         super::history::report_auto_check(team, check);
     }
     if !args.json.json {
-        summary.print(report.batch.virtual_time, report.store.as_deref());
+        summary.print(
+            report.batch.virtual_time,
+            report.store.as_deref(),
+            !show_each,
+        );
     }
     Ok(if report.batch.succeeded == report.batch.runs {
         Code::Done
@@ -99,4 +135,17 @@ fn drawn_seed() -> u64 {
             .map_or(0, |d| d.as_nanos()),
     );
     h.finish()
+}
+
+/// Warns before a batch that will add more than [`STORE_WARNING_BYTES`] to the store.
+fn warn_if_large(bytes: u64, runs: u64) {
+    if bytes <= STORE_WARNING_BYTES {
+        return;
+    }
+    anstream::eprintln!(
+        "teamtune: warning: {} will add about {:.1} GB to the store (some {} bytes per member per run); --no-store records nothing, fewer --runs record less, and Ctrl-C stops with the finished runs recorded",
+        count(runs, "run", "runs"),
+        bytes as f64 / 1e9,
+        thousands(teamtune::STORE_BYTES_PER_MEMBER_RUN)
+    );
 }

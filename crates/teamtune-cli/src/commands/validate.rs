@@ -1,13 +1,25 @@
-//! `teamtune validate FILE`: load, check, prepare; print what the file holds.
+//! `teamtune validate FILE`: load, check, prepare; print what the file holds. What this
+//! machine misses to run it (programs, API keys) is a warning, or with `--strict` an error.
 
 use crate::args::ValidateArgs;
-use crate::exit::{CliResult, Code};
+use crate::exit::{CliError, CliResult, Code};
 
 pub fn run(args: &ValidateArgs) -> CliResult {
     let tuner = super::tuner(None, None)?;
     let report = tuner.validate(&args.file)?;
     for w in &report.workflows {
         super::note_implicit_sim(&w.implicitly_simulated);
+    }
+    if args.strict && !report.warnings.is_empty() {
+        let problems: Vec<String> = report.warnings.iter().map(|w| format!("  {w}")).collect();
+        return Err(CliError::input(format!(
+            "{} cannot run on this machine (--strict):\n{}",
+            args.file.display(),
+            problems.join("\n")
+        )));
+    }
+    for w in &report.warnings {
+        anstream::eprintln!("teamtune: warning: {w}");
     }
     if args.json.json {
         super::emit_json(&report, None, true)?;

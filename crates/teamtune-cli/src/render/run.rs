@@ -2,7 +2,7 @@
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use indexmap::IndexMap;
-use teamtune::WorkflowRunRecord;
+use teamtune::{TeamRunRecord, WorkflowRunRecord};
 
 use super::{DIM, RESET};
 
@@ -33,6 +33,9 @@ pub fn print_run(r: &WorkflowRunRecord, with_outputs: bool) {
             t.duration_seconds,
             super::count(t.total_tool_calls, "tool call", "tool calls")
         );
+        for (id, m) in failed_members(t) {
+            outln!("    member {id} failed: {m}");
+        }
     }
     if with_outputs && !r.outputs.is_empty() {
         outln!("  outputs:");
@@ -62,6 +65,22 @@ fn shown_value(value: &serde_json::Value) -> String {
 
 const SHOWN_CHARS: usize = 200;
 
+/// Each failed member of a team run with its cause.
+fn failed_members(t: &TeamRunRecord) -> impl Iterator<Item = (&str, &str)> {
+    t.member_metrics
+        .iter()
+        .filter(|(_, m)| !m.success)
+        .map(|(id, m)| {
+            (
+                id.as_str(),
+                m.error_message.as_deref().unwrap_or("no cause recorded"),
+            )
+        })
+}
+
+/// Member failures of a batch shown with their cause; more distinct causes are counted.
+const FAILURE_LINES: usize = 10;
+
 #[derive(Default)]
 struct TeamAgg {
     formation: String,
@@ -78,6 +97,8 @@ pub struct RunSummary {
     durations: Vec<f64>,
     teams: IndexMap<String, TeamAgg>,
     first_error: Option<String>,
+    /// (team, member, cause) -> the runs it failed in.
+    member_failures: IndexMap<(String, String, String), u64>,
 }
 
 impl RunSummary {
@@ -95,10 +116,22 @@ impl RunSummary {
             a.succeeded += u64::from(t.success);
             a.durations.push(t.duration_seconds);
             a.tool_calls += t.total_tool_calls;
+            for (id, cause) in failed_members(t) {
+                *self
+                    .member_failures
+                    .entry((t.team_id.clone(), id.to_string(), cause.to_string()))
+                    .or_default() += 1;
+            }
         }
     }
 
-    pub fn print(&self, virtual_time: bool, store: Option<&str>) {
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// The batch's figures; `member_failures` adds why members failed (left out when each
+    /// run was already shown with its failures).
+    pub fn print(&self, virtual_time: bool, store: Option<&str>, member_failures: bool) {
         let clock = if virtual_time { " (virtual time)" } else { "" };
         outln!(
             "{}, {} succeeded ({:.1}%), mean {:.2}s, p95 {:.2}s{clock}",
@@ -110,6 +143,9 @@ impl RunSummary {
         );
         if let Some(e) = &self.first_error {
             outln!("first failure: {e}");
+        }
+        if member_failures {
+            self.print_member_failures();
         }
         if !self.teams.is_empty() {
             let mut table = Table::new();
@@ -141,6 +177,28 @@ impl RunSummary {
         }
         if let Some(p) = store {
             outln!("recorded in {}", p);
+        }
+    }
+}
+
+impl RunSummary {
+    fn print_member_failures(&self) {
+        if self.member_failures.is_empty() {
+            return;
+        }
+        let mut causes: Vec<_> = self.member_failures.iter().collect();
+        // Most frequent first; ties in the order they were first seen (a stable sort).
+        causes.sort_by(|a, b| b.1.cmp(a.1));
+        outln!("member failures:");
+        for ((team, member, cause), n) in causes.iter().take(FAILURE_LINES) {
+            let runs = self.teams.get(team).map_or(0, |a| a.durations.len());
+            outln!("  {team}/{member} failed in {n} of {runs} runs: {cause}");
+        }
+        if causes.len() > FAILURE_LINES {
+            outln!(
+                "  and {} more causes (`teamtune run --json` shows each run)",
+                causes.len() - FAILURE_LINES
+            );
         }
     }
 }

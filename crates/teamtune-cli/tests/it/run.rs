@@ -246,3 +246,160 @@ fn a_run_shows_its_outputs() {
         "inputs are not outputs"
     );
 }
+
+#[test]
+fn verbose_log_shows_a_failed_team_as_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    // continue_on_error (the default): the walk goes on after the team fails.
+    let f = crate::write(
+        dir.path(),
+        "v.yaml",
+        r#"workflows:
+  w:
+    nodes:
+      - id: design_team
+        type: team
+        members:
+          - id: broken
+            command: ["sh", "-c", "exit 3"]
+        next: [after]
+      - id: after
+        type: team
+        members:
+          - id: fine
+            command: ["echo", "hi"]
+"#,
+    );
+    let out = teamtune(
+        dir.path(),
+        &["run", f.to_str().unwrap(), "--no-store", "-v"],
+    );
+    let log = stderr(&out);
+    assert!(log.contains("team design_team FAILED"), "{log}");
+    assert!(log.contains("< design_team FAILED"), "{log}");
+    assert!(!log.contains("< design_team ok"), "{log}");
+    assert!(log.contains("< after ok"), "{log}");
+}
+
+/// `teamtune run` in the background with both streams read as they come; stderr lines go to
+/// the returned channel.
+struct Background {
+    child: std::process::Child,
+    stderr_lines: std::sync::mpsc::Receiver<String>,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+fn in_background(dir: &std::path::Path, args: &[&str]) -> Background {
+    use std::io::{BufRead, Read};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_teamtune"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TEAMTUNE_STORE")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, stderr_lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let stdout = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    Background {
+        child,
+        stderr_lines,
+        stdout,
+    }
+}
+
+#[test]
+fn ctrl_c_stops_a_long_batch_with_every_finished_run_recorded() {
+    use std::time::{Duration, Instant};
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("t.db");
+    let mut run = in_background(
+        &root,
+        &[
+            "run",
+            "examples/research-team.yaml",
+            "--input",
+            "topic=caching",
+            "--runs",
+            "100000",
+            "--json",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+    );
+    // Outside a terminal, progress comes as a line every few seconds on stderr; once one
+    // has come, the batch is well under way.
+    let mut err = Vec::new();
+    let begin = Instant::now();
+    let mut progressed = false;
+    while !progressed && begin.elapsed() < Duration::from_secs(60) {
+        if let Ok(line) = run.stderr_lines.recv_timeout(Duration::from_millis(200)) {
+            progressed = line.contains(" of 100,000 runs (") && line.contains("/s, eta ");
+            err.push(line);
+        }
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &run.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = run.child.wait().unwrap();
+    let stdout = run.stdout.join().unwrap();
+    // The rest of stderr, up to its end.
+    err.extend(run.stderr_lines.iter());
+    let err = err.join("\n");
+    assert!(progressed, "a progress line came: {err}");
+    assert_eq!(status.code(), Some(130), "{err}");
+    // 100,000 runs of 8 members are over the warning threshold.
+    assert!(
+        err.contains("warning: 100,000 runs will add about 1.2 GB to the store"),
+        "{err}"
+    );
+    let summary = err
+        .lines()
+        .find_map(|l| l.strip_prefix("teamtune: SIGINT: stopped after "))
+        .unwrap_or_else(|| panic!("no summary in {err}"));
+    let (n, rest) = summary.split_once(" of ").unwrap();
+    let n: usize = n.replace(',', "").parse().unwrap();
+    assert!(
+        rest.starts_with("100,000 runs, all recorded in "),
+        "{summary}"
+    );
+    assert!(n > 0 && n < 100_000, "{summary}");
+    // stdout holds the runs' JSON and nothing else: no progress there.
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), n, "one JSON line per finished run");
+    assert!(lines.iter().all(|l| l.starts_with('{')));
+    let export = teamtune(
+        &root,
+        &[
+            "metrics",
+            "export",
+            "--team-id",
+            "research_team",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(
+        crate::stdout(&export).lines().count(),
+        n,
+        "the store holds exactly the finished team runs"
+    );
+}

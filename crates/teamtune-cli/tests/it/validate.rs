@@ -156,3 +156,76 @@ fn victor_forms_load_and_run() {
         assert_eq!(out.status.code(), Some(0), "{policy}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn missing_programs_and_api_keys_warn_and_fail_with_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "machine.yaml",
+        r#"providers:
+  llm: {kind: openai, base_url: "http://127.0.0.1:9", model: m, api_key_env: TEAMTUNE_TEST_UNSET_KEY}
+workflows:
+  w:
+    nodes:
+      - id: crew
+        type: team
+        members:
+          - id: missing
+            command: ["/nonexistent/bin"]
+          - id: unknown
+            command: ["teamtune-no-such-program"]
+          - id: fine
+            command: ["sh", "-c", "true"]
+          - id: writer
+            provider: llm
+"#,
+    );
+    let validate = |extra: &[&str], key: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_teamtune"));
+        cmd.arg("validate")
+            .arg(&f)
+            .args(extra)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("TEAMTUNE_TEST_UNSET_KEY");
+        if let Some(k) = key {
+            cmd.env("TEAMTUNE_TEST_UNSET_KEY", k);
+        }
+        cmd.output().unwrap()
+    };
+    let out = validate(&[], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings only: {}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    for expected in [
+        "warning: ",
+        "machine.yaml:6: member `crew/missing`: program `/nonexistent/bin`: no executable file there",
+        "member `crew/unknown`: program `teamtune-no-such-program`: not found on PATH",
+        "provider `llm`: environment variable TEAMTUNE_TEST_UNSET_KEY (its API key) is not set; used by crew/writer",
+    ] {
+        assert!(err.contains(expected), "{expected} in {err}");
+    }
+    assert!(!err.contains("`sh`"), "sh is on PATH: {err}");
+    let strict = validate(&["--strict"], None);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(
+        stderr(&strict).contains("cannot run on this machine (--strict)"),
+        "{}",
+        stderr(&strict)
+    );
+    // The JSON report carries them too; a key that is set is no longer one.
+    let json = validate(&["--json"], Some("sk-test"));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let kinds: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["program_not_found", "program_not_found"]);
+}

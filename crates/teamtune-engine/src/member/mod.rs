@@ -4,6 +4,7 @@
 //! turn; a timed-out turn is cancelled (its processes killed) and fails with "timeout".
 
 pub(crate) mod command;
+pub(crate) mod descendants;
 pub(crate) mod openai;
 pub(crate) mod process;
 pub(crate) mod sim;
