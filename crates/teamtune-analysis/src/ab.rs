@@ -1,4 +1,4 @@
-//! A/B validation (ARCHITECTURE section 7): compares the baseline and candidate runs of a
+//! A/B validation: compares the baseline and candidate runs of a
 //! change and decides whether to keep it ([`decision::decide`]), with the guardrails of
 //! [`guardrail`]. The same rules drive auto-rollback (pre-change runs as baseline, post-change
 //! runs as candidate).

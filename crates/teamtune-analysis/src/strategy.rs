@@ -229,7 +229,7 @@ pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, V
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-/// The manager of a team: the `is_manager` member, else the first (ARCHITECTURE section 3).
+/// The manager of a team: the `is_manager` member, else the first.
 pub(crate) fn manager_of(config: &TeamConfig) -> Option<&MemberConfig> {
     config
         .members

@@ -2,7 +2,7 @@
 //! timeout. Budget and timeout values are derived from the scenario's sim parameters and
 //! current settings (or given on the command line); the values of the baseline and tuned
 //! configurations are always added, so the oracle covers every setting it is compared with.
-//! A point becomes a [`TeamConfig`] the ARCHITECTURE way ([`TeamConfig::resized`]):
+//! A point becomes a [`TeamConfig`] the documented way ([`TeamConfig::resized`]):
 //! shrinking drops members from the end, growing clones the last member under a new id.
 
 use teamtune::{Formation, SimParams, TeamConfig, ThinkTime};

@@ -1,4 +1,4 @@
-//! Command-line arguments (ARCHITECTURE section 8).
+//! Command-line arguments.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Team run records in the Victor shape (ARCHITECTURE section 5) plus teamtune's own fields.
+//! Team run records in the Victor shape plus teamtune's own fields.
 //! The engine produces them, the store keeps them, the analysis reads them.
 
 use indexmap::IndexMap;

@@ -1,4 +1,4 @@
-//! The `sim:` block: parameters of the seeded member model (ARCHITECTURE section 4). A team
+//! The `sim:` block: parameters of the seeded member model. A team
 //! sets them for all members, a member may override any key.
 
 use serde::{Deserialize, Serialize};

@@ -51,7 +51,7 @@ impl TeamConfig {
         }
     }
 
-    /// This team with `size` members, the ARCHITECTURE way: shrinking drops members from the
+    /// This team with `size` members, the documented way: shrinking drops members from the
     /// end; growing clones the last member under new ids `<last id>_2`, `_3`, ... (skipping
     /// ids in use), never as a manager. Everything else is unchanged; a team without members
     /// cannot grow.

@@ -1,4 +1,4 @@
-//! The [`HistoryStore`] trait: the change history of ARCHITECTURE section 7. Each applied or
+//! The [`HistoryStore`] trait: the change history. Each applied or
 //! rolled-back change is one [`HistoryEntry`] holding the whole workflow file before and after,
 //! so a rollback can restore it byte for byte. Entries are numbered per team from 0, oldest
 //! first, as `teamtune history` lists them.

@@ -46,7 +46,7 @@ impl From<&RunSample> for RunOutcome {
     }
 }
 
-/// The decision's parameters (ARCHITECTURE defaults).
+/// The decision's parameters (the defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DecisionRules {

@@ -1,5 +1,5 @@
 //! One run of a configuration in the twin, in virtual time, with the engine's formation
-//! semantics (ARCHITECTURE section 3): sequential runs every member in turn, pipeline stops
+//! semantics: sequential runs every member in turn, pipeline stops
 //! at the first failure, parallel runs all at once, hierarchical plans, works and
 //! synthesises, consensus retries failed members for up to `max_iterations` rounds. Budgets
 //! are per member across the run (and the team's `total_tool_budget` across members);

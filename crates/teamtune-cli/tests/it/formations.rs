@@ -1,4 +1,4 @@
-//! ARCHITECTURE section 3: three fixed 10-second turns take 30 s of virtual time in
+//! Three fixed 10-second turns take 30 s of virtual time in
 //! sequential, pipeline and hierarchical formations, 10 s in parallel and consensus.
 
 use crate::{json_lines, teamtune, write};

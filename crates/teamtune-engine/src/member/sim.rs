@@ -1,4 +1,4 @@
-//! The seeded member model of ARCHITECTURE section 4. A turn lasts
+//! The seeded member model (docs/workflow-format.md, `sim:`). A turn lasts
 //! `think + calls * call_latency_s + coordination_s * (n - 1)` of (virtual) time; it needs
 //! Poisson(work_calls / n) tool calls, spends `over_explore` of its unused budget anyway,
 //! fails when it needs more calls than its budget allows (after spending the budget), fails

@@ -1,4 +1,4 @@
-//! The five formations (ARCHITECTURE section 3). Each returns whether the team succeeded,
+//! The five formations. Each returns whether the team succeeded,
 //! its output and, for consensus, whether agreement was reached and in how many rounds.
 
 mod consensus;

@@ -1,4 +1,4 @@
-//! Failure semantics of the formations (ARCHITECTURE section 3).
+//! Failure semantics of the formations.
 
 use teamtune_engine::{Engine, RunOptions};
 use teamtune_model::{TeamRunRecord, load_str};

@@ -10,7 +10,7 @@ use crate::sim::{SimOverrides, SimParams};
 use crate::template::normalize_template;
 use crate::workflow::{MemberRunner, MemberSpec, Provider, TeamNode};
 
-/// Default consensus rounds cap (ARCHITECTURE section 2).
+/// Default consensus rounds cap.
 const DEFAULT_TEAM_MAX_ITERATIONS: u32 = 3;
 
 impl Builder<'_, '_> {
