@@ -24,6 +24,18 @@ pub enum Event {
         success: bool,
         duration_seconds: f64,
     },
+    /// An OpenAI member's request failed and is sent again after a wait, so a slow run
+    /// says why it is slow.
+    MemberRetrying {
+        team_id: String,
+        member_id: String,
+        /// What failed, secrets redacted: `HTTP 429`, `connection refused`, ...
+        reason: String,
+        /// This retry's number, from 1, and the most there may be (`max_retries`).
+        retry: u32,
+        max_retries: u32,
+        wait_seconds: f64,
+    },
     HitlWaiting {
         node_id: String,
     },

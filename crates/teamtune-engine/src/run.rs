@@ -4,7 +4,8 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use indexmap::IndexMap;
@@ -37,13 +38,23 @@ pub struct RunOptions {
     pub virtual_time: bool,
 }
 
-/// The HTTP client, built on first use (only OpenAI members need it).
+/// The HTTP clients, built on first use (only OpenAI members need them), one per connect
+/// timeout: reqwest sets that on the client, not on a request.
 #[derive(Default)]
-pub(crate) struct HttpClient(OnceLock<reqwest::Client>);
+pub(crate) struct HttpClient(Mutex<Vec<(Duration, reqwest::Client)>>);
 
 impl HttpClient {
-    pub fn get(&self) -> &reqwest::Client {
-        self.0.get_or_init(reqwest::Client::new)
+    pub fn get(&self, connect_timeout: Duration) -> Result<reqwest::Client, String> {
+        let mut clients = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, c)) = clients.iter().find(|(t, _)| *t == connect_timeout) {
+            return Ok(c.clone());
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        clients.push((connect_timeout, client.clone()));
+        Ok(client)
     }
 }
 

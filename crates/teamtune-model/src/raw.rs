@@ -31,6 +31,7 @@ pub(crate) struct RawProvider {
     pub api_key_env: Option<String>,
     pub temperature: Option<f64>,
     pub max_tokens: Option<u32>,
+    pub connect_timeout_s: Option<f64>,
     pub request_timeout_s: Option<f64>,
     pub max_retries: Option<u32>,
 }

@@ -330,7 +330,10 @@ pub struct OpenAiProvider {
     pub temperature: Option<f64>,
     #[serde(default)]
     pub max_tokens: Option<u32>,
-    /// Seconds per HTTP request.
+    /// Seconds to open a connection (TCP and TLS).
+    #[serde(default)]
+    pub connect_timeout_s: Option<f64>,
+    /// Seconds per HTTP request, from connecting to the last byte of the reply.
     #[serde(default)]
     pub request_timeout_s: Option<f64>,
     /// Retries on 429 / 5xx / connection errors.

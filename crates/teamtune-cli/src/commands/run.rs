@@ -54,7 +54,7 @@ pub fn run(args: &RunArgs) -> CliResult {
         inputs,
         hitl,
         responder,
-        events: args.verbose.then(crate::render::event_logger),
+        events: Some(crate::render::event_logger(args.verbose)),
         variant: None,
     };
     let mut summary = RunSummary::default();

@@ -211,12 +211,31 @@ fn mean(v: &[f64]) -> f64 {
     }
 }
 
-/// `--verbose`: the engine's events, one line each on stderr.
-pub fn event_logger() -> teamtune::EventSink {
+/// The engine's events on stderr, one line each: retries always (a run that waits on a
+/// struggling endpoint says so), everything else with `--verbose`.
+pub fn event_logger(verbose: bool) -> teamtune::EventSink {
     use teamtune::Event;
-    std::sync::Arc::new(|e: &Event| {
+    std::sync::Arc::new(move |e: &Event| {
         let ok = |s: bool| if s { "ok" } else { "FAILED" };
+        if let Event::MemberRetrying {
+            team_id,
+            member_id,
+            reason,
+            retry,
+            max_retries,
+            wait_seconds,
+        } = e
+        {
+            anstream::eprintln!(
+                "openai member {team_id}/{member_id}: {reason}, retry {retry}/{max_retries} in {wait_seconds:.1}s"
+            );
+            return;
+        }
+        if !verbose {
+            return;
+        }
         match e {
+            Event::MemberRetrying { .. } => {}
             Event::NodeStarted { node_id, node_type } => {
                 anstream::eprintln!("{DIM}> {node_type} {node_id}{RESET}")
             }

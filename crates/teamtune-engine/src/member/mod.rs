@@ -7,6 +7,7 @@ pub(crate) mod command;
 pub(crate) mod descendants;
 pub(crate) mod openai;
 pub(crate) mod process;
+mod redact;
 pub(crate) mod sim;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,8 @@ pub(crate) struct TurnInput<'a> {
     pub member_left: Option<u64>,
     pub pool: &'a TeamPool,
     pub http: &'a crate::run::HttpClient,
+    /// Where a member reports what it is doing (an OpenAI member's retries).
+    pub events: Option<&'a crate::event::EventSink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -136,6 +136,7 @@ impl<'a> TeamRun<'a> {
                     member_left,
                     pool: &self.pool,
                     http: self.http,
+                    events: self.events,
                 };
                 member::run_turn(input).await
             }

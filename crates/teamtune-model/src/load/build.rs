@@ -213,6 +213,7 @@ fn provider(p: &RawProvider) -> Result<Provider, String> {
             api_key_env: p.api_key_env.clone(),
             temperature: p.temperature,
             max_tokens: p.max_tokens,
+            connect_timeout_s: p.connect_timeout_s,
             request_timeout_s: p.request_timeout_s,
             max_retries: p.max_retries,
         })),
