@@ -34,7 +34,8 @@ pub enum StopCause {
     Done,
     /// The member needed more tool calls than its (or the team's) budget allowed.
     BudgetExhausted,
-    /// A member or team `timeout_seconds` cut the work off.
+    /// A timeout cut the work off: a member's or team's `timeout_seconds`, or an endpoint's
+    /// connect or request timeout.
     Timeout,
     /// The member reported a failure (an error reply, a non-zero exit, a failed turn).
     Error,

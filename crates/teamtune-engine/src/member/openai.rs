@@ -42,6 +42,8 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 /// How long retries may go on beyond one request timeout: a request with its retries ends
 /// within `request_timeout_s` + this.
 const RETRY_WINDOW: Duration = Duration::from_secs(60);
+/// No retry is made with less time than this left for it.
+const MIN_ATTEMPT_TIME: Duration = Duration::from_secs(1);
 /// Characters of an error reply quoted in the member's error.
 const ERROR_EXCERPT_CHARS: usize = 200;
 /// A reply body larger than this is refused rather than held in memory.
@@ -463,9 +465,9 @@ async fn post(
             return Err(failure);
         }
         let wait = policy.wait(attempts, failed.retry_after);
-        if Instant::now() + wait >= deadline {
+        if Instant::now() + wait + MIN_ATTEMPT_TIME > deadline {
             failure.message.push_str(&format!(
-                " (after {attempts} attempts; no time left for another within {} of retrying)",
+                " (after {attempts} attempts; another would end past the {} a request may take with its retries)",
                 secs(policy.request_timeout + policy.window)
             ));
             return Err(failure);

@@ -22,7 +22,8 @@ pub(super) async fn run(team: &TeamRun<'_>) -> FormationOutcome {
 }
 
 /// The first failure among outcomes: its cause, and its reason naming the member (a timeout
-/// or an exhausted budget is named by its cause alone, as Victor's records do).
+/// or an exhausted budget is named by its cause first, as Victor's records do, with the
+/// member's own words after it when they say more, like which request timed out).
 fn first_error<'a>(
     ids: impl Iterator<Item = &'a str>,
     outcomes: &[crate::member::TurnOutcome],
@@ -30,7 +31,12 @@ fn first_error<'a>(
     ids.zip(outcomes).find(|(_, o)| !o.success).map(|(id, o)| {
         let cause = o.cause();
         let message = match cause {
-            StopCause::Timeout | StopCause::BudgetExhausted => cause.message().to_string(),
+            StopCause::Timeout | StopCause::BudgetExhausted => match o.error.as_deref() {
+                Some(e) if e != cause.message() => {
+                    format!("{} (member {id}: {e})", cause.message())
+                }
+                _ => cause.message().to_string(),
+            },
             _ => format!("member {id}: {}", o.error.as_deref().unwrap_or("failed")),
         };
         Failure { cause, message }

@@ -330,6 +330,11 @@ fn a_server_that_never_answers_times_out_with_a_timeout_cause() {
         "{err}"
     );
     assert_eq!(m.stop_cause, Some(StopCause::Timeout), "{err}");
+    let team_err = r.team_runs[0].error.clone().unwrap_or_default();
+    assert!(
+        team_err.starts_with("timeout (member writer: timed out waiting for the reply"),
+        "the team's error says which request timed out: {team_err}"
+    );
     assert!(
         took < Duration::from_secs(3),
         "a reply timeout is not retried: the member was held {took:?}"
