@@ -1,6 +1,7 @@
 //! OpenAI members against a hostile loopback endpoint: one that echoes the request (its
-//! headers carry the API key and the URL's credentials) in 401 and 500 replies. No secret
-//! may reach anything teamtune writes, and each retry is announced on stderr.
+//! headers carry the API key and the URL's credentials) in 401 and 500 replies and in its
+//! answers. No secret may reach anything teamtune writes, and each retry is announced on
+//! stderr.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -13,8 +14,8 @@ use crate::{stderr, stdout, write};
 
 const CANARY_KEY: &str = "canary-sk-5f1e0b7d";
 
-/// Answers every request with its own request line and headers as the body: the first of
-/// each three with HTTP 401, the others with 500. Returns the base URL (with `user:canarypass@`
+/// Answers every request with its own request line and headers: of each four requests, the
+/// first in an HTTP 401, the next two in a 500, the last as the model's answer. Returns the base URL (with `user:canarypass@`
 /// and `?key=canary`) and the request heads it saw.
 fn echo_server() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -39,18 +40,21 @@ fn echo_server() -> (String, Arc<Mutex<Vec<String>>>) {
             }
             let mut body = vec![0u8; len];
             let _ = reader.read_exact(&mut body);
-            let status = if n % 3 == 0 {
-                "401 Unauthorized"
-            } else {
-                "500 Internal Server Error"
+            let (status, body) = match n % 4 {
+                0 => ("401 Unauthorized", head.clone()),
+                1 | 2 => ("500 Internal Server Error", head.clone()),
+                _ => (
+                    "200 OK",
+                    serde_json::json!({"choices": [{"message": {"content": head}}]}).to_string(),
+                ),
             };
             n += 1;
             let reply = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
-                head.len()
+                "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
             );
-            let _ = reader.into_inner().write_all(reply.as_bytes());
             seen.lock().unwrap().push(head);
+            let _ = reader.into_inner().write_all(reply.as_bytes());
         }
     });
     (
@@ -101,7 +105,7 @@ fn no_secret_of_the_endpoint_reaches_output_store_or_exports() {
     let f = f.to_str().unwrap();
     let mut texts: Vec<(String, Vec<u8>)> = Vec::new();
 
-    let plain = teamtune_with_key(dir.path(), &["run", f, "--runs", "2", "--store", "db"]);
+    let plain = teamtune_with_key(dir.path(), &["run", f, "--runs", "3", "--store", "db"]);
     assert_eq!(plain.status.code(), Some(1), "{}", stderr(&plain));
     assert!(
         stdout(&plain).contains("HTTP 401") && stdout(&plain).contains("[redacted]"),
@@ -117,7 +121,7 @@ fn no_secret_of_the_endpoint_reaches_output_store_or_exports() {
             "run",
             f,
             "--runs",
-            "2",
+            "3",
             "--store",
             "db",
             "--json",
@@ -126,6 +130,14 @@ fn no_secret_of_the_endpoint_reaches_output_store_or_exports() {
     );
     assert_eq!(json.status.code(), Some(1), "{}", stderr(&json));
     assert!(stdout(&json).contains("HTTP 500"), "{}", stdout(&json));
+    let answered = &crate::json_lines(&json)[2];
+    assert_eq!(answered["success"], true);
+    assert!(
+        answered["outputs"]
+            .to_string()
+            .contains("authorization: Bearer [redacted]"),
+        "the echoed answer is recorded, redacted: {answered}"
+    );
     texts.push(("run --json stdout".into(), json.stdout));
     texts.push(("run --json stderr".into(), json.stderr));
 
@@ -169,8 +181,8 @@ fn no_secret_of_the_endpoint_reaches_output_store_or_exports() {
     let heads = heads.lock().unwrap();
     assert_eq!(
         heads.len(),
-        6,
-        "per command: a run with a 401, one with a 500 retried"
+        8,
+        "per command: a run with a 401, one with a 500 retried, one answered"
     );
     let mut secrets = vec!["canary".to_string()];
     for head in heads.iter() {
