@@ -449,27 +449,24 @@ async fn post(
             Err(f) => f,
         };
         let mut failure = failed.failure;
-        let tried = if attempts > 1 {
-            format!(" (after {attempts} attempts)")
-        } else {
-            String::new()
-        };
-        if !failed.retryable {
-            failure.message.push_str(&tried);
-            return Err(failure);
-        }
-        if attempts > policy.retries {
-            failure
-                .message
-                .push_str(&format!(" (after {attempts} attempts)"));
-            return Err(failure);
-        }
         let wait = policy.wait(attempts, failed.retry_after);
-        if Instant::now() + wait + MIN_ATTEMPT_TIME > deadline {
-            failure.message.push_str(&format!(
-                " (after {attempts} attempts; another would end past the {} a request may take with its retries)",
-                secs(policy.request_timeout + policy.window)
-            ));
+        let may_retry = failed.retryable && attempts <= policy.retries;
+        let out_of_time = Instant::now() + wait + MIN_ATTEMPT_TIME > deadline;
+        if !may_retry || out_of_time {
+            let why = if may_retry {
+                format!(
+                    "; a retry would end past the {} a request may take with its retries",
+                    secs(policy.request_timeout + policy.window)
+                )
+            } else {
+                String::new()
+            };
+            if attempts > 1 || !why.is_empty() {
+                let noun = if attempts == 1 { "attempt" } else { "attempts" };
+                failure
+                    .message
+                    .push_str(&format!(" (after {attempts} {noun}{why})"));
+            }
             return Err(failure);
         }
         notify(RetryNotice {
@@ -794,5 +791,98 @@ mod tests {
             let err = Endpoint::new(&cfg).err().unwrap();
             assert!(err.contains(why) && !err.contains(bad), "{err}");
         }
+    }
+
+    /// A loopback endpoint: HTTP 429 with `Retry-After: retry_after` to the first request,
+    /// then (when `then_answer`) a final answer to every other, else 429s again.
+    fn endpoint_429(retry_after: &'static str, then_answer: bool) -> Endpoint {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let cfg = OpenAiProvider {
+            base_url: format!("http://{}/v1", listener.local_addr().unwrap()),
+            ..provider()
+        };
+        std::thread::spawn(move || {
+            for n in 0.. {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut reader = BufReader::new(stream);
+                let mut len = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let _ = reader.read_exact(&mut vec![0; len]);
+                let reply = if n > 0 && then_answer {
+                    let body = r#"{"choices": [{"message": {"content": "ok"}}]}"#;
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    )
+                } else {
+                    format!(
+                        "HTTP/1.1 429 X\r\nretry-after: {retry_after}\r\ncontent-length: 0\r\n\r\n"
+                    )
+                };
+                let _ = reader.into_inner().write_all(reply.as_bytes());
+            }
+        });
+        Endpoint::new(&cfg).unwrap()
+    }
+
+    /// Posts once to `endpoint`; returns the result, the retry notices and the time taken.
+    fn post_to(endpoint: &Endpoint) -> (Result<Json, Failure>, Vec<(u32, Duration)>, Duration) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let notices = std::sync::Mutex::new(Vec::new());
+        let started = std::time::Instant::now();
+        let result = rt.block_on(async {
+            let client = reqwest::Client::new();
+            post(&client, endpoint, &json!({}), &|r: RetryNotice<'_>| {
+                notices.lock().unwrap().push((r.retry, r.wait));
+            })
+            .await
+        });
+        (result, notices.into_inner().unwrap(), started.elapsed())
+    }
+
+    #[test]
+    fn a_huge_retry_after_waits_the_cap_and_no_more() {
+        let mut endpoint = endpoint_429("99999999999999999999999", true);
+        endpoint.policy.max_wait = Duration::from_millis(200);
+        let (result, notices, took) = post_to(&endpoint);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(notices, [(1, Duration::from_millis(200))]);
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn no_retry_is_made_that_would_end_past_the_retry_window() {
+        let mut endpoint = endpoint_429("1", false);
+        endpoint.policy.request_timeout = Duration::from_millis(2500);
+        endpoint.policy.window = Duration::ZERO;
+        endpoint.policy.retries = 100;
+        let (result, notices, took) = post_to(&endpoint);
+        let err = result.unwrap_err();
+        // The first retry starts after 1 s with 1.5 s left; a second would start at 2 s
+        // with under the least time an attempt is given.
+        assert_eq!(notices, [(1, Duration::from_secs(1))]);
+        assert!(
+            err.message.contains("HTTP 429")
+                && err
+                    .message
+                    .contains("(after 2 attempts; a retry would end past the 2.5s"),
+            "{}",
+            err.message
+        );
+        assert!(took < Duration::from_secs(2), "{took:?}");
     }
 }
