@@ -378,9 +378,9 @@ pub struct RunArgs {
     /// Number of runs.
     #[arg(long, default_value_t = 1, value_parser = at_least::<1>)]
     pub runs: u64,
-    /// Base seed; run i uses a seed derived from it. Without it a seed is drawn at random
-    /// and printed on stderr, so the runs can be repeated.
-    #[arg(long)]
+    /// Base seed; run i uses a seed derived from it. Without it (or $TEAMTUNE_SEED) a seed
+    /// is drawn at random and printed on stderr, so the runs can be repeated.
+    #[arg(long, env = "TEAMTUNE_SEED")]
     pub seed: Option<u64>,
     /// How human-in-the-loop gates are answered.
     #[arg(long, value_enum, default_value_t = HitlArg::Prompt)]

@@ -182,7 +182,13 @@ fn a_drawn_seed_is_printed_and_repeats_the_runs() {
     let run = |extra: &[&str]| {
         let mut args = vec!["run", f, "--runs", "3", "--no-store", "--json"];
         args.extend_from_slice(extra);
-        let out = teamtune(&root, &args);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_teamtune"))
+            .args(&args)
+            .current_dir(&root)
+            .env_remove("TEAMTUNE_SEED")
+            .env_remove("TEAMTUNE_STORE")
+            .output()
+            .unwrap();
         assert!(
             out.status.code().is_some_and(|c| c <= 1),
             "{}",
