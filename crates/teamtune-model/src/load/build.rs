@@ -205,7 +205,8 @@ impl<'a, 'src> Builder<'a, 'src> {
                     format!("workflow `{name}`: node #{} has no `id`", i + 1),
                 );
             }
-            lines.push(line);
+            // A node without an id is placed where the search stands: after the last one.
+            lines.push(line.or(Some(from)));
         }
         let ids: Vec<String> = raw
             .nodes

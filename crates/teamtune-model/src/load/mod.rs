@@ -44,7 +44,7 @@ pub fn load_str(path: &Path, source: &str) -> Result<WorkflowFile, LoadError> {
     };
     let scan = prescan::scan(source).map_err(|p| invalid(vec![p]))?;
     let root: RawRoot = yaml_serde::from_str(source)
-        .map_err(|e| invalid(vec![yaml_problem(&e, scan.first_tab_indent)]))?;
+        .map_err(|e| invalid(vec![yaml_problem(source, &e, scan.first_tab_indent)]))?;
     let index = LineIndex::new(source);
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
@@ -107,6 +107,13 @@ pub fn load_str(path: &Path, source: &str) -> Result<WorkflowFile, LoadError> {
             warnings,
         })
     } else {
+        // Every problem is located: one the checks could not place points at the file's top.
+        for p in &mut problems {
+            if p.line.is_none() {
+                p.line = Some(1);
+                p.column = Some(1);
+            }
+        }
         problems.sort_by_key(|p| p.line.unwrap_or(0));
         Err(invalid(problems))
     }
@@ -128,13 +135,22 @@ pub(super) fn victor_only(
     )
 }
 
-fn yaml_problem(e: &yaml_serde::Error, first_tab: Option<(usize, usize)>) -> Problem {
+fn yaml_problem(source: &str, e: &yaml_serde::Error, first_tab: Option<(usize, usize)>) -> Problem {
     let text = e.to_string();
     let message = match text.rfind(" at line ") {
         Some(i) => text[..i].to_string(),
         None => text,
     };
-    let location = e.location().map(|l| (l.line(), l.column()));
+    // The parser gives no location for a second document; it starts at its `---`.
+    let location = e.location().map(|l| (l.line(), l.column())).or_else(|| {
+        let second_document = source
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("---"))
+            .map(|(i, _)| i + 1)
+            .find(|&l| l > 1 || message.contains("more than one document"));
+        Some((second_document.unwrap_or(1), 1))
+    });
     // A tab in indentation makes the parser fail at or after it, with a message about
     // tokens; say what is wrong where it is.
     if let Some((tab_line, tab_col)) = first_tab
