@@ -197,10 +197,10 @@ fn every_hostile_value_in_every_position_of_one_team_file_is_handled() {
         .unwrap();
     let lines = text.lines().count();
     for at in 0..lines {
-        for pick in 0..HOSTILE.len() {
+        for (pick, value) in HOSTILE.iter().enumerate() {
             let mutated = mutate(&text, 0, at, pick);
             if let Err(e) = check(&mutated) {
-                panic!("line {}, value {}: {e}", at + 1, HOSTILE[pick]);
+                panic!("line {}, value {value}: {e}", at + 1);
             }
         }
     }
