@@ -369,10 +369,16 @@ pub struct RunArgs {
     /// The workflow to run when the file holds several.
     #[arg(long)]
     pub workflow: Option<String>,
-    /// An input KEY=VALUE (VALUE is JSON when it parses as JSON). Repeatable.
+    /// An input KEY=VALUE; VALUE is a string exactly as typed (`1.10` stays "1.10").
+    /// Repeatable.
     #[arg(long = "input", value_name = "KEY=VALUE")]
     pub inputs: Vec<String>,
-    /// A JSON or YAML file with a map of inputs.
+    /// A typed input KEY=JSON: a number, boolean, list or map (`--input-json retries=3`,
+    /// `--input-json tags='["a","b"]'`). Repeatable.
+    #[arg(long = "input-json", value_name = "KEY=JSON")]
+    pub inputs_json: Vec<String>,
+    /// A JSON or YAML file with a map of inputs; values keep their JSON/YAML types.
+    /// `--input` and `--input-json` override its keys.
     #[arg(long)]
     pub inputs_file: Option<PathBuf>,
     /// Number of runs.

@@ -64,6 +64,36 @@ pub(crate) fn check_template(source: &str) -> Result<(), String> {
         .map_err(|e| format!("bad template: {e}"))
 }
 
+/// The state keys a template reads (empty for plain text or a template that does not
+/// parse: preparing the engine reports that).
+pub(crate) fn template_variables(source: &str) -> Vec<String> {
+    if !is_template(source) {
+        return Vec::new();
+    }
+    env()
+        .template_from_str(source)
+        .map(|t| {
+            t.undeclared_variables(true)
+                .iter()
+                .map(|v| crate::inputs::root_key(v))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The state keys an expression reads.
+pub(crate) fn expression_variables(source: &str) -> Vec<String> {
+    env()
+        .compile_expression(source)
+        .map(|e| {
+            e.undeclared_variables(true)
+                .iter()
+                .map(|v| crate::inputs::root_key(v))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn is_template(s: &str) -> bool {
     s.contains("{{") || s.contains("{%")
 }

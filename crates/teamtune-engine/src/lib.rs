@@ -16,6 +16,7 @@ mod error;
 mod event;
 mod expr;
 mod hitl;
+mod inputs;
 mod member;
 mod nodes;
 mod run;

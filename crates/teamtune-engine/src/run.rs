@@ -228,6 +228,12 @@ impl Engine {
         out
     }
 
+    /// The state keys the workflow reads that none of its nodes writes: the inputs it
+    /// expects (`--input`), sorted.
+    pub fn inputs_read(&self) -> Vec<String> {
+        crate::inputs::inputs_read(&self.workflow)
+    }
+
     pub fn has_hitl(&self) -> bool {
         self.workflow
             .nodes

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::limits::MAX_QUOTED_IN_MESSAGE;
 use crate::workflow::WorkflowFile;
 
 /// One thing wrong with a workflow file.
@@ -17,13 +18,81 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem at the start of `line`.
     pub fn at(line: Option<usize>, message: impl Into<String>) -> Self {
+        Problem::at_column(line, line.map(|_| 1), message)
+    }
+
+    /// A problem at `line`, `column`. Long quoted values in the message are cut short, so a
+    /// 5 MB value does not come back in full.
+    pub fn at_column(
+        line: Option<usize>,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Problem {
             line,
-            column: line.map(|_| 1),
-            message: message.into(),
+            column,
+            message: shorten_quoted(&message.into()),
         }
     }
+
+    /// `path:line:col: message`, as errors and warnings are printed.
+    pub fn located(&self, path: &std::path::Path) -> String {
+        ProblemDisplay {
+            path,
+            problem: self,
+        }
+        .to_string()
+    }
+}
+
+/// `message` with every quoted value (between backticks or double quotes) longer than
+/// [`MAX_QUOTED_IN_MESSAGE`] bytes cut to a prefix and `… (N bytes)`.
+pub fn shorten_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest.as_bytes()[open];
+        out.push_str(&rest[..=open]);
+        let body = &rest[open + 1..];
+        // The closing quote; a double-quoted value may hold escaped quotes (`\"`).
+        let mut close = None;
+        let mut escaped = false;
+        for (i, b) in body.bytes().enumerate() {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' && quote == b'"' {
+                escaped = true;
+            } else if b == quote {
+                close = Some(i);
+                break;
+            }
+        }
+        let end = close.unwrap_or(body.len());
+        let value = &body[..end];
+        if value.len() > MAX_QUOTED_IN_MESSAGE {
+            let mut cut = MAX_QUOTED_IN_MESSAGE;
+            while !value.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&value[..cut]);
+            out.push_str(&format!("… ({} bytes)", value.len()));
+        } else {
+            out.push_str(value);
+        }
+        match close {
+            Some(_) => {
+                out.push(quote as char);
+                rest = &body[end + 1..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Why a workflow file could not be loaded. `Invalid` carries every semantic problem found,
@@ -149,3 +218,22 @@ impl fmt::Display for TeamNotFound {
 }
 
 impl std::error::Error for TeamNotFound {}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_quoted;
+
+    #[test]
+    fn long_quoted_values_are_cut_to_a_prefix_with_their_size() {
+        let long = "x".repeat(5_000_000);
+        let m = shorten_quoted(&format!("invalid type: string \"{long}\", expected u32"));
+        assert!(m.len() < 200, "{m}");
+        assert!(m.contains("… (5000000 bytes)\", expected u32"), "{m}");
+        let m = shorten_quoted(&format!("node `{long}` has no `id`"));
+        assert!(m.ends_with("… (5000000 bytes)` has no `id`"), "{m}");
+        assert_eq!(shorten_quoted("short `a` and \"b\""), "short `a` and \"b\"");
+        // Multi-byte characters are not split; an unclosed quote is cut too.
+        let m = shorten_quoted(&format!("bad `{}", "é".repeat(100)));
+        assert!(m.ends_with("… (200 bytes)"), "{m}");
+    }
+}

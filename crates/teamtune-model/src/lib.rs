@@ -12,10 +12,12 @@ mod edit;
 mod error;
 mod formation;
 mod hash;
+mod limits;
 mod load;
 mod locate;
 mod raw;
 mod record;
+mod seconds;
 mod sim;
 mod team_config;
 mod template;
@@ -23,13 +25,18 @@ mod tuning;
 mod workflow;
 
 pub use edit::{EditError, apply_team_config};
-pub use error::{LoadError, Problem, TeamNotFound};
+pub use error::{LoadError, Problem, TeamNotFound, shorten_quoted};
 pub use formation::Formation;
 pub use hash::stable_hash;
-pub use load::{load_file, load_str};
+pub use limits::{
+    MAX_DURATION, MAX_NESTING, MAX_RETRIES, MAX_TEAM_ITERATIONS, MAX_TOKENS, MAX_TOOL_CALLS,
+    MAX_WORKFLOW_ITERATIONS,
+};
+pub use load::{check_nesting, load_file, load_str};
 pub use record::{
     MemberMetrics, StopCause, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
 };
+pub use seconds::Seconds;
 pub use sim::{SimOverrides, SimParams, ThinkTime};
 pub use team_config::{MemberConfig, TeamConfig};
 pub use template::normalize_template;

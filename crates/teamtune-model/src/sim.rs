@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{MAX_DURATION, MAX_TOOL_CALLS};
+use crate::seconds::{Seconds, number};
+
 /// Per-turn thinking time: fixed, or lognormal given its median and p95.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -66,19 +69,32 @@ impl SimOverrides {
         }
     }
 
-    /// Range checks, one message per bad key.
-    pub fn problems(&self) -> Vec<String> {
+    /// Range checks, one `(key, message)` per bad key. Durations are at most
+    /// [`MAX_DURATION`] (so a turn's length stays representable), `work_calls` is a whole
+    /// number up to [`MAX_TOOL_CALLS`].
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        let mut non_negative = |name: &str, v: Option<f64>| {
+        if let Some(v) = self.work_calls
+            && !(v >= 0.0 && v <= f64::from(MAX_TOOL_CALLS) && v.fract() == 0.0)
+        {
+            out.push((
+                "work_calls",
+                format!(
+                    "sim.work_calls must be a whole number between 0 and {MAX_TOOL_CALLS}, got {}",
+                    number(v)
+                ),
+            ));
+        }
+        for (name, v) in [
+            ("call_latency_s", self.call_latency_s),
+            ("coordination_s", self.coordination_s),
+        ] {
             if let Some(v) = v
-                && !(v.is_finite() && v >= 0.0)
+                && let Err(msg) = Seconds::new(v)
             {
-                out.push(format!("sim.{name} must be a finite number >= 0, got {v}"));
+                out.push((name, format!("sim.{name} {msg}")));
             }
-        };
-        non_negative("work_calls", self.work_calls);
-        non_negative("call_latency_s", self.call_latency_s);
-        non_negative("coordination_s", self.coordination_s);
+        }
         for (name, v) in [
             ("failure_rate", self.failure_rate),
             ("hang_rate", self.hang_rate),
@@ -87,18 +103,29 @@ impl SimOverrides {
             if let Some(v) = v
                 && !(0.0..=1.0).contains(&v)
             {
-                out.push(format!("sim.{name} must be between 0 and 1, got {v}"));
+                out.push((
+                    name,
+                    format!("sim.{name} must be between 0 and 1, got {}", number(v)),
+                ));
             }
         }
+        let max = MAX_DURATION.as_secs_f64();
         match self.think_s {
-            Some(ThinkTime::Fixed(v)) if !(v.is_finite() && v >= 0.0) => {
-                out.push(format!("sim.think_s must be a finite number >= 0, got {v}"));
+            Some(ThinkTime::Fixed(v)) => {
+                if let Err(msg) = Seconds::new(v) {
+                    out.push(("think_s", format!("sim.think_s {msg}")));
+                }
             }
             Some(ThinkTime::LogNormal { median, p95 })
-                if !(median.is_finite() && median > 0.0 && p95.is_finite() && p95 >= median) =>
+                if !(median > 0.0 && p95 >= median && p95 <= max) =>
             {
-                out.push(format!(
-                    "sim.think_s needs 0 < median <= p95, got median {median}, p95 {p95}"
+                out.push((
+                    "think_s",
+                    format!(
+                        "sim.think_s needs 0 < median <= p95 <= {max} seconds (30 days), got median {}, p95 {}",
+                        number(median),
+                        number(p95)
+                    ),
                 ));
             }
             _ => {}

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::formation::Formation;
 use crate::hash::stable_hash;
+use crate::limits::MAX_TEAM_ITERATIONS;
+use crate::seconds::Seconds;
 use crate::workflow::{MemberRunner, TeamNode};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,7 +36,7 @@ impl TeamConfig {
     pub fn of(team: &TeamNode) -> TeamConfig {
         TeamConfig {
             team_formation: team.formation,
-            timeout_seconds: team.timeout_seconds,
+            timeout_seconds: team.timeout_seconds.map(Seconds::as_secs_f64),
             total_tool_budget: team.total_tool_budget,
             max_iterations: team.max_iterations,
             members: team
@@ -44,7 +46,7 @@ impl TeamConfig {
                     id: m.id.clone(),
                     role: m.role.clone(),
                     tool_budget: m.tool_budget,
-                    timeout_seconds: m.timeout_seconds,
+                    timeout_seconds: m.timeout_seconds.map(Seconds::as_secs_f64),
                     is_manager: m.is_manager,
                 })
                 .collect(),
@@ -129,7 +131,8 @@ impl TeamNode {
             m.id.clone_from(&mc.id);
             m.role.clone_from(&mc.role);
             m.tool_budget = mc.tool_budget;
-            m.timeout_seconds = mc.timeout_seconds;
+            m.timeout_seconds = seconds(mc.timeout_seconds)
+                .map_err(|e| format!("member `{}`: timeout_seconds {e}", mc.id))?;
             m.is_manager = mc.is_manager;
             members.push(m);
         }
@@ -138,18 +141,28 @@ impl TeamNode {
         if ids.windows(2).any(|w| w[0] == w[1]) {
             return Err(format!("team `{}`: member ids must be unique", self.id));
         }
-        if config.max_iterations == 0 {
-            return Err(format!("team `{}`: max_iterations must be >= 1", self.id));
+        if !(1..=MAX_TEAM_ITERATIONS).contains(&config.max_iterations) {
+            return Err(format!(
+                "team `{}`: max_iterations must be between 1 and {MAX_TEAM_ITERATIONS}",
+                self.id
+            ));
         }
+        let timeout_seconds = seconds(config.timeout_seconds)
+            .map_err(|e| format!("team `{}`: timeout_seconds {e}", self.id))?;
         Ok(TeamNode {
             formation: config.team_formation,
-            timeout_seconds: config.timeout_seconds,
+            timeout_seconds,
             total_tool_budget: config.total_tool_budget,
             max_iterations: config.max_iterations,
             members,
             ..self.clone()
         })
     }
+}
+
+/// A configuration's timeout, checked as the loader checks a file's.
+fn seconds(value: Option<f64>) -> Result<Option<Seconds>, String> {
+    value.map(Seconds::positive).transpose()
 }
 
 impl crate::workflow::Workflow {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::TeamNotFound;
 use crate::formation::Formation;
+use crate::seconds::Seconds;
 use crate::sim::SimParams;
 
 /// A loaded workflow file: one or more named workflows.
@@ -17,6 +18,8 @@ pub struct WorkflowFile {
     pub path: PathBuf,
     pub source: String,
     pub workflows: IndexMap<String, Workflow>,
+    /// What loads but deserves a word: keys Victor's format defines and teamtune ignores.
+    pub warnings: Vec<crate::error::Problem>,
 }
 
 impl WorkflowFile {
@@ -162,7 +165,7 @@ pub struct ComputeNode {
     pub handler: Option<String>,
     pub inputs: IndexMap<String, String>,
     pub output_key: String,
-    pub timeout_seconds: Option<f64>,
+    pub timeout_seconds: Option<Seconds>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,7 +260,7 @@ pub struct HitlNode {
     pub context_keys: Vec<String>,
     pub choices: Vec<String>,
     pub default_value: Option<String>,
-    pub timeout_seconds: f64,
+    pub timeout_seconds: Seconds,
     pub fallback: Fallback,
     pub output_key: String,
 }
@@ -269,7 +272,7 @@ pub struct TeamNode {
     pub goal: String,
     pub formation: Formation,
     pub members: Vec<MemberSpec>,
-    pub timeout_seconds: Option<f64>,
+    pub timeout_seconds: Option<Seconds>,
     /// Consensus rounds cap.
     pub max_iterations: u32,
     pub total_tool_budget: Option<u32>,
@@ -295,7 +298,7 @@ pub struct MemberSpec {
     pub role: String,
     pub goal: String,
     pub tool_budget: Option<u32>,
-    pub timeout_seconds: Option<f64>,
+    pub timeout_seconds: Option<Seconds>,
     pub tools: Vec<String>,
     pub backstory: Option<String>,
     pub expertise: Vec<String>,
@@ -334,6 +337,7 @@ pub struct OpenAiProvider {
     #[serde(default)]
     pub connect_timeout_s: Option<f64>,
     /// Seconds per HTTP request, from connecting to the last byte of the reply.
+    /// Checked at load (> 0, at most 30 days); the member converts it defensively too.
     #[serde(default)]
     pub request_timeout_s: Option<f64>,
     /// Retries on 429 / 5xx / connection errors.
@@ -356,6 +360,7 @@ pub struct ToolDef {
     pub description: Option<String>,
     #[serde(default)]
     pub parameters: Option<serde_json::Value>,
+    /// Checked at load (> 0, at most 30 days); the member converts it defensively too.
     #[serde(default)]
     pub timeout_seconds: Option<f64>,
 }

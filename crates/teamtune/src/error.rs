@@ -48,9 +48,13 @@ pub enum Error {
     AmbiguousTeam { path: PathBuf, teams: Vec<String> },
     #[error("{} has no team node", path.display())]
     NoTeam { path: PathBuf },
-    /// A `--input KEY=VALUE` argument that is not one.
-    #[error("--input `{pair}`: {problem}")]
-    InputPair { pair: String, problem: &'static str },
+    /// A `--input KEY=VALUE` (or `--input-json KEY=JSON`) argument that is not one.
+    #[error("{flag} `{pair}`: {problem}")]
+    InputPair {
+        flag: &'static str,
+        pair: String,
+        problem: String,
+    },
     /// The team never ran in an A/B test (a branch that skips it, say).
     #[error(
         "team `{team_id}` did not run in the A/B runs (baseline ran it {baseline} times, candidate {candidate} times); is it reachable with these inputs?"

@@ -43,7 +43,7 @@ pub use change_record::{ApplyRecord, RollbackRecord};
 pub use error::Error;
 pub use fs::atomic_write;
 pub use history::{CheckReport, CheckStatus, RollbackReport};
-pub use inputs::{parse_input_pair, read_inputs_file};
+pub use inputs::{parse_input_json, parse_input_pair, read_inputs_file};
 pub use preflight::Readiness;
 pub use record::{RunReport, Runnable, STORE_BYTES_PER_MEMBER_RUN};
 pub use run_selection::{HashSource, RunScope, RunSelection};

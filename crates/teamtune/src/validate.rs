@@ -21,6 +21,9 @@ pub struct ValidationReport {
     /// valid.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Readiness>,
+    /// Keys Victor's format defines and teamtune ignores, as `path:line:col: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +37,9 @@ pub struct WorkflowSummary {
     /// Members on the simulator only because they name no provider or command.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub implicitly_simulated: Vec<String>,
+    /// State keys the workflow reads that no node sets: inputs a run must be given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +105,7 @@ impl Autotuner {
                                     runner: runner_name(&m.runner),
                                 })
                                 .collect(),
-                            timeout_seconds: t.timeout_seconds,
+                            timeout_seconds: t.timeout_seconds.map(|s| s.as_secs_f64()),
                             total_tool_budget: t.total_tool_budget,
                         }),
                         _ => None,
@@ -107,6 +113,7 @@ impl Autotuner {
                     .collect(),
                 simulated: engine.is_simulated(),
                 implicitly_simulated: engine.implicitly_simulated(),
+                inputs: engine.inputs_read(),
             });
         }
         Ok(ValidationReport {
@@ -114,6 +121,7 @@ impl Autotuner {
             valid: true,
             workflows,
             warnings,
+            ignored_keys: crate::record::located_warnings(&file),
         })
     }
 }

@@ -99,6 +99,34 @@ pub(crate) fn source(args: &crate::args::SourceArgs) -> teamtune::MetricsSource 
 }
 
 /// Says which members run on the simulator only because they name no provider or command.
+/// The file's warnings (`path:line:col: message`), one a line on stderr.
+pub(crate) fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("teamtune: warning: {w}");
+    }
+}
+
+/// Inputs the workflow reads that no node sets and the run was not given (`validate` passes
+/// every input the workflow reads, with the workflow's name).
+pub(crate) fn note_missing_inputs(missing: &[String], workflow: Option<&str>) {
+    if missing.is_empty() {
+        return;
+    }
+    let list: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
+    let whose = workflow.map_or_else(|| "the workflow".to_string(), |w| format!("workflow `{w}`"));
+    let verb = if workflow.is_some() {
+        "a run needs"
+    } else {
+        "this run was not given"
+    };
+    eprintln!(
+        "teamtune: warning: {whose} reads {} that no node sets and {verb} (give {} with --input KEY=VALUE, --input-json or --inputs-file); unset, {} renders as empty text",
+        list.join(", "),
+        if missing.len() == 1 { "it" } else { "them" },
+        if missing.len() == 1 { "it" } else { "each" },
+    );
+}
+
 pub(crate) fn note_implicit_sim(members: &[String]) {
     if members.is_empty() {
         return;

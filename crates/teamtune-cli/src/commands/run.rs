@@ -8,7 +8,9 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use teamtune::{BatchOptions, HitlPolicy, HitlResponder, parse_input_pair, read_inputs_file};
+use teamtune::{
+    BatchOptions, HitlPolicy, HitlResponder, parse_input_json, parse_input_pair, read_inputs_file,
+};
 
 use crate::args::RunArgs;
 use crate::exit::{CliError, CliResult, Code};
@@ -23,6 +25,7 @@ pub fn run(args: &RunArgs) -> CliResult {
     let tuner = super::tuner(args.store.store.as_deref(), None)?;
     let runnable = tuner.prepare(&args.file, args.workflow.as_deref())?;
     super::note_implicit_sim(&runnable.implicitly_simulated());
+    super::print_warnings(runnable.warnings());
     let mut inputs = IndexMap::new();
     if let Some(f) = &args.inputs_file {
         inputs.extend(read_inputs_file(f)?);
@@ -31,6 +34,11 @@ pub fn run(args: &RunArgs) -> CliResult {
         let (k, v) = parse_input_pair(pair)?;
         inputs.insert(k, v);
     }
+    for pair in &args.inputs_json {
+        let (k, v) = parse_input_json(pair)?;
+        inputs.insert(k, v);
+    }
+    super::note_missing_inputs(&runnable.missing_inputs(&inputs), None);
     if !args.no_store {
         warn_if_large(runnable.estimated_store_bytes(args.runs), args.runs);
     }

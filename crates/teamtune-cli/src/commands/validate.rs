@@ -7,8 +7,10 @@ use crate::exit::{CliError, CliResult, Code};
 pub fn run(args: &ValidateArgs) -> CliResult {
     let tuner = super::tuner(None, None)?;
     let report = tuner.validate(&args.file)?;
+    super::print_warnings(&report.ignored_keys);
     for w in &report.workflows {
         super::note_implicit_sim(&w.implicitly_simulated);
+        super::note_missing_inputs(&w.inputs, Some(&w.name));
     }
     if args.strict && !report.warnings.is_empty() {
         let problems: Vec<String> = report.warnings.iter().map(|w| format!("  {w}")).collect();

@@ -3,6 +3,7 @@
 mod command_members;
 mod contract;
 mod formations;
+mod loader_limits;
 mod openai_endpoint;
 mod prompt;
 mod run;

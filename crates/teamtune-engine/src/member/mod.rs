@@ -11,7 +11,6 @@ mod redact;
 pub(crate) mod sim;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use serde_json::Value as Json;
 use teamtune_model::{MemberRunner, MemberSpec, StopCause, Workflow};
@@ -141,7 +140,7 @@ pub(crate) async fn run_turn(input: TurnInput<'_>) -> TurnOutcome {
         }
     };
     match timeout {
-        Some(t) => tokio::time::timeout(Duration::from_secs_f64(t), fut)
+        Some(t) => tokio::time::timeout(t.as_duration(), fut)
             .await
             .unwrap_or_else(|_| TurnOutcome::stopped(StopCause::Timeout, 0)),
         None => fut.await,

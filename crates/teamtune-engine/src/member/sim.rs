@@ -7,13 +7,11 @@
 //! Draws always happen in the same order from the turn's own stream, so a turn's outcome is
 //! a function of (run seed, team, member, turn) alone.
 
-use std::time::Duration;
-
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Poisson};
 use serde_json::json;
-use teamtune_model::{SimParams, StopCause, ThinkTime};
+use teamtune_model::{Seconds, SimParams, StopCause, ThinkTime};
 
 use super::{TurnInput, TurnKind, TurnOutcome, allowed_calls};
 
@@ -82,7 +80,8 @@ pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
     if plan.hang {
         std::future::pending::<()>().await;
     }
-    tokio::time::sleep(Duration::from_secs_f64(duration.max(0.0))).await;
+    // Sampled think times have an unbounded tail: a turn lasts at most `Seconds::MAX`.
+    tokio::time::sleep(Seconds::saturating(duration).as_duration()).await;
     let latencies = vec![p.call_latency_s; usize::try_from(calls).unwrap_or(0)];
     if exhausted {
         return TurnOutcome {

@@ -3,8 +3,6 @@
 //! without a command, the node's rendered `inputs` as an object. A Victor `handler` names a
 //! Python function, which cannot run here: such a node fails and says to give it a command.
 
-use std::time::Duration;
-
 use serde_json::{Map, Value as Json, json};
 use teamtune_model::ComputeNode;
 
@@ -36,7 +34,7 @@ pub(crate) async fn run(id: &str, node: &ComputeNode, state: &State) -> Result<J
     let stdin = json!({"inputs": inputs, "state": state.to_json()}).to_string();
     let fut = process::run(&argv, stdin.as_bytes());
     let out = match node.timeout_seconds {
-        Some(t) => tokio::time::timeout(Duration::from_secs_f64(t), fut)
+        Some(t) => tokio::time::timeout(t.as_duration(), fut)
             .await
             .map_err(|_| "timeout".to_string())??,
         None => fut.await?,

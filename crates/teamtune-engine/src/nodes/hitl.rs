@@ -6,10 +6,9 @@
 //! (or "timeout"), skip stores nothing, retry asks once more and then aborts.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value as Json, json};
-use teamtune_model::{Fallback, HitlNode, HitlType};
+use teamtune_model::{Fallback, HitlNode, HitlType, Seconds};
 
 use crate::event::Event;
 use crate::expr;
@@ -43,7 +42,7 @@ pub(crate) async fn run(
             .iter()
             .map(|k| (k.clone(), state.get(k).cloned().unwrap_or(Json::Null)))
             .collect(),
-        timeout_seconds: node.timeout_seconds,
+        timeout_seconds: node.timeout_seconds.as_secs_f64(),
     };
     if let Some(sink) = ctx.events {
         sink(&Event::HitlWaiting {
@@ -157,7 +156,8 @@ async fn ask(
         HitlPolicy::Prompt => {
             let responder = responder?;
             let req = request.clone();
-            let limit = Duration::from_secs_f64(request.timeout_seconds);
+            // The request came from a checked `Seconds`; saturating keeps a hand-made one safe too.
+            let limit = Seconds::saturating(request.timeout_seconds).as_duration();
             if virtual_time {
                 // A paused clock would jump straight to the timeout while the human reads.
                 // Wait on the real clock instead, holding the (simulated) run still.

@@ -7,11 +7,12 @@ mod formation;
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
-use teamtune_model::{MemberMetrics, StopCause, TeamNode, TeamRunRecord, TurnRecord, Workflow};
+use teamtune_model::{
+    MemberMetrics, Seconds, StopCause, TeamNode, TeamRunRecord, TurnRecord, Workflow,
+};
 use tokio::time::Instant;
 
 use crate::event::{Event, EventSink};
@@ -191,7 +192,7 @@ impl<'a> TeamRun<'a> {
         let start = Instant::now();
         let formation = formation::run(&self);
         let outcome = match self.team.timeout_seconds {
-            Some(t) => match tokio::time::timeout(Duration::from_secs_f64(t), formation).await {
+            Some(t) => match tokio::time::timeout(t.as_duration(), formation).await {
                 Ok(o) => o,
                 Err(_) => FormationOutcome {
                     success: false,
@@ -279,7 +280,7 @@ impl<'a> TeamRun<'a> {
             config_hash: Some(team.config_hash()),
             variant: None,
             tool_budget: team.members.iter().filter_map(|m| m.tool_budget).max(),
-            timeout_seconds: team.timeout_seconds,
+            timeout_seconds: team.timeout_seconds.map(Seconds::as_secs_f64),
             stop_cause: (!outcome.success)
                 .then(|| outcome.error.as_ref().map_or(StopCause::Error, |f| f.cause)),
             error: if outcome.success {

@@ -1,5 +1,6 @@
 //! Engine integration tests.
 
 mod formations;
+mod fuzz_workflows;
 mod nodes;
 mod openai;

@@ -3,10 +3,11 @@
 
 use indexmap::IndexMap;
 
-use super::build::{Builder, MemberCtx};
+use super::build::{Builder, MemberCtx, Span};
 use super::condition::parse_condition;
 use super::templates::{input_template, transform_assignments};
 use crate::raw::{RawMember, RawNode};
+use crate::seconds::Seconds;
 use crate::template::normalize_template;
 use crate::workflow::{
     AgentNode, ComputeNode, ConditionNode, Fallback, HitlNode, HitlType, JoinStrategy, NodeKind,
@@ -14,7 +15,7 @@ use crate::workflow::{
 };
 
 /// Default HITL timeout in seconds.
-const DEFAULT_HITL_TIMEOUT: f64 = 300.0;
+const DEFAULT_HITL_TIMEOUT: u32 = 300;
 
 impl Builder<'_, '_> {
     pub(super) fn node_kind(
@@ -28,6 +29,16 @@ impl Builder<'_, '_> {
         let key_line = |b: &Self, key: &str| b.index.key_line(key, line.unwrap_or(1), end).or(line);
         let ty = rn.node_type.clone().unwrap_or_else(|| "agent".to_string());
         let output_key = rn.output_key.clone().or_else(|| rn.output.clone());
+        let span = Span {
+            from: line,
+            until: end,
+        };
+        let whose = format!("node `{id}`");
+        // Victor spells a node's timeout `timeout` or `timeout_seconds`.
+        let (timeout_key, timeout_value) = match (rn.timeout_seconds, rn.timeout) {
+            (Some(t), _) => ("timeout_seconds", Some(t)),
+            (None, t) => ("timeout", t),
+        };
         match ty.as_str() {
             "agent" => {
                 let member = RawMember {
@@ -36,15 +47,13 @@ impl Builder<'_, '_> {
                     role: rn.role.clone(),
                     goal: rn.goal.clone().or(rn.prompt.clone()),
                     tool_budget: rn.tool_budget,
-                    timeout_seconds: rn.timeout_seconds.or(rn.timeout),
+                    timeout_seconds: timeout_value,
                     tools: rn.tools.clone(),
                     allowed_tools: rn.allowed_tools.clone(),
                     backstory: rn.backstory.clone(),
-                    expertise: None,
-                    is_manager: None,
                     provider: rn.provider.clone(),
                     command: rn.command.clone(),
-                    sim: None,
+                    ..RawMember::default()
                 };
                 let member = self.member(id, member, None, rn.sim.as_ref(), ctx, line)?;
                 Some(NodeKind::Agent(AgentNode {
@@ -61,6 +70,7 @@ impl Builder<'_, '_> {
                         format!("node `{id}`: `command` is empty"),
                     );
                 }
+                let timeout_seconds = self.seconds(timeout_value, timeout_key, &whose, span, true);
                 let inputs = rn
                     .inputs
                     .unwrap_or_default()
@@ -72,7 +82,7 @@ impl Builder<'_, '_> {
                     handler: rn.handler,
                     inputs,
                     output_key: output_key.unwrap_or_else(|| id.to_string()),
-                    timeout_seconds: rn.timeout_seconds.or(rn.timeout),
+                    timeout_seconds,
                 }))
             }
             "condition" => {
@@ -179,16 +189,13 @@ impl Builder<'_, '_> {
                 if hitl_type == HitlType::Choice && choices.is_empty() {
                     self.problem(line, format!("node `{id}`: a choice gate needs `choices:`"));
                 }
-                let timeout = rn
-                    .timeout
-                    .or(rn.timeout_seconds)
-                    .unwrap_or(DEFAULT_HITL_TIMEOUT);
-                if !(timeout.is_finite() && timeout > 0.0) {
-                    self.problem(
-                        key_line(self, "timeout"),
-                        format!("node `{id}`: timeout must be > 0"),
-                    );
-                }
+                let (key, value) = match (rn.timeout, rn.timeout_seconds) {
+                    (Some(t), _) => ("timeout", Some(t)),
+                    (None, t) => ("timeout_seconds", t),
+                };
+                let timeout = self
+                    .seconds(value, key, &whose, span, true)
+                    .unwrap_or(Seconds::from_secs(DEFAULT_HITL_TIMEOUT));
                 Some(NodeKind::Hitl(HitlNode {
                     hitl_type,
                     prompt: normalize_template(

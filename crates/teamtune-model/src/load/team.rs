@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-use super::build::{Builder, MemberCtx};
+use super::build::{Builder, MemberCtx, Span};
 use crate::formation::Formation;
+use crate::limits::{MAX_TEAM_ITERATIONS, MAX_TOOL_CALLS};
 use crate::raw::{RawMember, RawNode};
 use crate::sim::{SimOverrides, SimParams};
 use crate::template::normalize_template;
@@ -43,17 +44,31 @@ impl Builder<'_, '_> {
                 format!("team `{id}` has no members; a team needs at least one"),
             );
         }
-        if let Some(t) = rn.timeout_seconds
-            && !(t.is_finite() && t > 0.0)
-        {
-            self.problem(
-                key_line(self, "timeout_seconds"),
-                format!("team `{id}`: timeout_seconds must be > 0"),
-            );
-        }
+        let span = Span {
+            from: line,
+            until: end,
+        };
+        let whose = format!("team `{id}`");
+        let timeout_seconds =
+            self.seconds(rn.timeout_seconds, "timeout_seconds", &whose, span, true);
+        let total_tool_budget = self.count(
+            rn.total_tool_budget,
+            "total_tool_budget",
+            &whose,
+            span,
+            (0, MAX_TOOL_CALLS),
+        );
         let team_sim = rn.sim.unwrap_or_default();
-        for msg in team_sim.problems() {
-            self.problem(key_line(self, "sim"), format!("team `{id}`: {msg}"));
+        for (key, msg) in team_sim.problems() {
+            let sim_line = key_line(self, "sim");
+            self.key_problem(
+                key,
+                Span {
+                    from: sim_line,
+                    until: end,
+                },
+                format!("team `{id}`: {msg}"),
+            );
         }
         let mut members = Vec::new();
         let mut seen = HashSet::new();
@@ -64,7 +79,7 @@ impl Builder<'_, '_> {
                 .clone()
                 .or(rm.name.clone())
                 .unwrap_or_else(|| format!("member_{}", i + 1));
-            let mline = self.index.id_line(&mid, from).or(line);
+            let mline = self.index.member_line(&mid, from, end).or(line);
             if let Some(l) = mline {
                 from = l + 1;
             }
@@ -76,13 +91,15 @@ impl Builder<'_, '_> {
                 members.push(m);
             }
         }
-        let max_iterations = rn.max_iterations.unwrap_or(DEFAULT_TEAM_MAX_ITERATIONS);
-        if max_iterations == 0 {
-            self.problem(
-                key_line(self, "max_iterations"),
-                format!("team `{id}`: max_iterations must be >= 1"),
-            );
-        }
+        let max_iterations = self
+            .count(
+                Some(rn.max_iterations.unwrap_or(DEFAULT_TEAM_MAX_ITERATIONS)),
+                "max_iterations",
+                &whose,
+                span,
+                (1, MAX_TEAM_ITERATIONS),
+            )
+            .unwrap_or(DEFAULT_TEAM_MAX_ITERATIONS);
         let tuning = rn.tuning;
         if let Some(problem) = tuning.as_ref().and_then(|t| t.problem()) {
             self.problem(key_line(self, "tuning"), format!("team `{id}`: {problem}"));
@@ -94,9 +111,9 @@ impl Builder<'_, '_> {
             goal: normalize_template(rn.goal.as_deref().unwrap_or("")),
             formation: formation?,
             members,
-            timeout_seconds: rn.timeout_seconds,
+            timeout_seconds,
             max_iterations,
-            total_tool_budget: rn.total_tool_budget,
+            total_tool_budget,
             output_key: rn
                 .output_key
                 .or(rn.output)
@@ -116,16 +133,28 @@ impl Builder<'_, '_> {
         ctx: &MemberCtx,
         line: Option<usize>,
     ) -> Option<MemberSpec> {
+        // A member's keys are on its own line (flow style) or the lines after it.
+        let span = Span {
+            from: line,
+            until: None,
+        };
+        let whose = format!("member `{id}`");
         if let Some(s) = own_sim {
-            for msg in s.problems() {
-                self.problem(line, format!("member `{id}`: {msg}"));
+            for (key, msg) in s.problems() {
+                self.key_problem(key, span, format!("{whose}: {msg}"));
             }
         }
-        if let Some(t) = rm.timeout_seconds
-            && !(t.is_finite() && t > 0.0)
-        {
-            self.problem(line, format!("member `{id}`: timeout_seconds must be > 0"));
-        }
+        let victor = rm.victor_keys();
+        self.victor_keys(&victor, span, &whose);
+        let timeout_seconds =
+            self.seconds(rm.timeout_seconds, "timeout_seconds", &whose, span, true);
+        let tool_budget = self.count(
+            rm.tool_budget,
+            "tool_budget",
+            &whose,
+            span,
+            (0, MAX_TOOL_CALLS),
+        );
         let sim_params = || {
             let base = team_sim.map_or(SimParams::default(), |t| t.apply(SimParams::default()));
             own_sim.map_or(base, |o| o.apply(base))
@@ -178,8 +207,8 @@ impl Builder<'_, '_> {
             id: id.to_string(),
             role: rm.role.unwrap_or_else(|| "executor".to_string()),
             goal: normalize_template(rm.goal.as_deref().unwrap_or("")),
-            tool_budget: rm.tool_budget,
-            timeout_seconds: rm.timeout_seconds,
+            tool_budget,
+            timeout_seconds,
             tools: rm.tools.or(rm.allowed_tools).unwrap_or_default(),
             backstory: rm.backstory,
             expertise: rm.expertise.unwrap_or_default(),
