@@ -53,6 +53,35 @@ pub enum StoreError {
         supported: usize,
     },
 
+    /// The file is not an SQLite database at all (random bytes, a YAML file, ...).
+    #[error("{path}: not a teamtune store: the file is not an SQLite database")]
+    NotADatabase { path: PathBuf },
+
+    /// An SQLite database that another application made: teamtune will not add its tables to
+    /// it or change its `user_version`.
+    #[error(
+        "{path}: not a teamtune store: an SQLite database of another application (tables: {tables}); \
+         teamtune leaves it alone"
+    )]
+    Foreign { path: PathBuf, tables: String },
+
+    /// The database's pages or rows are damaged: SQLite reported corruption, or a constraint
+    /// that teamtune's own writes always satisfy failed.
+    #[error(
+        "{path}: the store is corrupt ({action}: {source}); move it aside and start a new one, \
+         or restore it from a backup"
+    )]
+    Corrupt {
+        path: PathBuf,
+        action: &'static str,
+        source: rusqlite::Error,
+    },
+
+    /// A command that only reads found a store it would have to change first: empty, or of
+    /// an older schema that a writing command upgrades.
+    #[error("{path}: {problem}")]
+    NotReadable { path: PathBuf, problem: String },
+
     /// Any other SQLite failure; `action` says what the store was doing.
     #[error("{path}: {action}: {source}")]
     Sqlite {
@@ -124,4 +153,55 @@ pub enum StoreError {
         team_id: String,
         source: std::io::Error,
     },
+}
+
+/// The error for a failed SQLite call: [`StoreError::Corrupt`] when SQLite reports damage
+/// (or a foreign key fails, which teamtune's writes never cause), [`StoreError::NotADatabase`]
+/// for a file that is no database, else [`StoreError::Sqlite`].
+pub(crate) fn sqlite_error(
+    path: &std::path::Path,
+    action: &'static str,
+    source: rusqlite::Error,
+) -> StoreError {
+    let path = path.to_path_buf();
+    match classify(&source) {
+        Damage::NotADatabase => StoreError::NotADatabase { path },
+        Damage::Corrupt => StoreError::Corrupt {
+            path,
+            action,
+            source,
+        },
+        Damage::None => StoreError::Sqlite {
+            path,
+            action,
+            source,
+        },
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Damage {
+    None,
+    NotADatabase,
+    Corrupt,
+}
+
+fn classify(e: &rusqlite::Error) -> Damage {
+    use rusqlite::ffi;
+    match e {
+        // teamtune only ever stores valid UTF-8 text: anything else was damaged on disk.
+        rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..) => Damage::Corrupt,
+        _ => match e.sqlite_error() {
+            Some(f) if f.code == rusqlite::ErrorCode::NotADatabase => Damage::NotADatabase,
+            Some(f)
+                if f.code == rusqlite::ErrorCode::DatabaseCorrupt
+                    || f.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+            {
+                Damage::Corrupt
+            }
+            _ => Damage::None,
+        },
+    }
 }
