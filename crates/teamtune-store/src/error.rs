@@ -155,7 +155,7 @@ pub enum StoreError {
     },
 }
 
-/// The error for a failed SQLite call: [`StoreError::Corrupt`] when SQLite reports damage
+/// The error for a failed SQLite call on the store at `path` while doing `action`: [`StoreError::Corrupt`] when SQLite reports damage
 /// (or a foreign key fails, which teamtune's writes never cause), [`StoreError::NotADatabase`]
 /// for a file that is no database, else [`StoreError::Sqlite`].
 pub(crate) fn sqlite_error(
@@ -203,5 +203,29 @@ fn classify(e: &rusqlite::Error) -> Damage {
             }
             _ => Damage::None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_foreign_key_is_corruption() {
+        // teamtune writes parents before children in one transaction, so a foreign key can
+        // only fail when the parent's index no longer finds it: damage, not a user error.
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY);
+             CREATE TABLE c (p INTEGER REFERENCES p(id));",
+        )
+        .unwrap();
+        let source = conn.execute("INSERT INTO c VALUES (1)", []).unwrap_err();
+        let err = sqlite_error(std::path::Path::new("x.db"), "testing", source);
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(
+            err.to_string().starts_with("x.db: the store is corrupt"),
+            "{err}"
+        );
     }
 }

@@ -232,7 +232,6 @@ mod tests {
             [
                 "created_at",
                 "file",
-                "id",
                 "index",
                 "kind",
                 "note",
