@@ -8,6 +8,7 @@ mod prompt;
 mod run;
 mod small_contracts;
 mod store;
+mod suggestion_checks;
 mod tuning;
 mod twin;
 mod validate;
