@@ -1,5 +1,6 @@
 //! Integration tests: drive the real `teamtune` binary.
 
+mod bad_stores;
 mod command_members;
 mod contract;
 mod formations;
