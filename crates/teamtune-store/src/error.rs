@@ -82,6 +82,17 @@ pub enum StoreError {
     #[error("{path}: {problem}")]
     NotReadable { path: PathBuf, problem: String },
 
+    /// The store file could not be written or read back: a full disk, a file size limit, an
+    /// I/O error. The transaction was rolled back.
+    #[error(
+        "{path}: {action}: the store file could not be written ({source}); is the disk full or a file size limit reached?"
+    )]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: rusqlite::Error,
+    },
+
     /// Any other SQLite failure; `action` says what the store was doing.
     #[error("{path}: {action}: {source}")]
     Sqlite {
@@ -171,6 +182,11 @@ pub(crate) fn sqlite_error(
             action,
             source,
         },
+        Damage::Io => StoreError::Io {
+            path,
+            action,
+            source,
+        },
         Damage::None => StoreError::Sqlite {
             path,
             action,
@@ -184,6 +200,7 @@ enum Damage {
     None,
     NotADatabase,
     Corrupt,
+    Io,
 }
 
 fn classify(e: &rusqlite::Error) -> Damage {
@@ -200,6 +217,14 @@ fn classify(e: &rusqlite::Error) -> Damage {
                     || f.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
             {
                 Damage::Corrupt
+            }
+            Some(f)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure
+                ) =>
+            {
+                Damage::Io
             }
             _ => Damage::None,
         },

@@ -13,6 +13,13 @@ pub enum Error {
     Engine(#[from] teamtune_engine::EngineError),
     #[error(transparent)]
     Store(#[from] teamtune_store::StoreError),
+    /// Recording a batch of runs failed: earlier batches are in the store, this one is not.
+    #[error("{source}; {recorded} run(s) had been recorded before it, the last {lost} were not")]
+    PartlyRecorded {
+        recorded: u64,
+        lost: u64,
+        source: teamtune_store::StoreError,
+    },
     /// A file given by the user could not be read or is malformed.
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
@@ -164,7 +171,7 @@ impl Error {
             | Error::SuggestionRefused { .. }
             | Error::Setting { .. }
             | Error::NoTwin { .. } => true,
-            Error::Store(e) => matches!(
+            Error::Store(e) | Error::PartlyRecorded { source: e, .. } => matches!(
                 e,
                 teamtune_store::StoreError::CreateDir { .. }
                     | teamtune_store::StoreError::Open { .. }

@@ -3,6 +3,7 @@
 mod bad_stores;
 mod command_members;
 mod contract;
+mod faults;
 mod formations;
 mod history_recovery;
 mod openai_endpoint;
