@@ -166,6 +166,25 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The file given as the store cannot be used as one (not a database, another
+    /// application's, corrupt, unreadable, from a newer teamtune, not creatable): the user's
+    /// to fix, not a failure of the work.
+    pub fn is_bad_store(&self) -> bool {
+        matches!(
+            self,
+            StoreError::CreateDir { .. }
+                | StoreError::Open { .. }
+                | StoreError::SchemaTooNew { .. }
+                | StoreError::JournalMode { .. }
+                | StoreError::NotADatabase { .. }
+                | StoreError::Foreign { .. }
+                | StoreError::Corrupt { .. }
+                | StoreError::NotReadable { .. }
+        )
+    }
+}
+
 /// The error for a failed SQLite call on the store at `path` while doing `action`: [`StoreError::Corrupt`] when SQLite reports damage
 /// (or a foreign key fails, which teamtune's writes never cause), [`StoreError::NotADatabase`]
 /// for a file that is no database, else [`StoreError::Sqlite`].

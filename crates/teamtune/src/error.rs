@@ -18,7 +18,7 @@ pub enum Error {
     PartlyRecorded {
         recorded: u64,
         lost: u64,
-        source: teamtune_store::StoreError,
+        source: Box<teamtune_store::StoreError>,
     },
     /// A file given by the user could not be read or is malformed.
     #[error("{path}: {message}")]
@@ -171,17 +171,8 @@ impl Error {
             | Error::SuggestionRefused { .. }
             | Error::Setting { .. }
             | Error::NoTwin { .. } => true,
-            Error::Store(e) | Error::PartlyRecorded { source: e, .. } => matches!(
-                e,
-                teamtune_store::StoreError::CreateDir { .. }
-                    | teamtune_store::StoreError::Open { .. }
-                    | teamtune_store::StoreError::SchemaTooNew { .. }
-                    | teamtune_store::StoreError::JournalMode { .. }
-                    | teamtune_store::StoreError::NotADatabase { .. }
-                    | teamtune_store::StoreError::Foreign { .. }
-                    | teamtune_store::StoreError::Corrupt { .. }
-                    | teamtune_store::StoreError::NotReadable { .. }
-            ),
+            Error::Store(e) => e.is_bad_store(),
+            Error::PartlyRecorded { source, .. } => source.is_bad_store(),
             Error::Edit { .. }
             | Error::CorruptHistory { .. }
             | Error::Config { .. }

@@ -113,7 +113,7 @@ impl<'a> Recorder<'a> {
                 .map_err(|source| Error::PartlyRecorded {
                     recorded: self.recorded,
                     lost: self.pending.len() as u64,
-                    source,
+                    source: Box::new(source),
                 })?;
             self.recorded += self.pending.len() as u64;
             self.pending.clear();
