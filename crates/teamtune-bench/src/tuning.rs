@@ -97,7 +97,7 @@ pub fn tune(scenario: &Scenario, plan: &TuningPlan) -> Result<TuningResult, Benc
             kind: r.optimization.kind.as_str().to_string(),
             validation_status: r.validation_status,
             improvement_percentage: r.improvement_percentage,
-            kept: r.success && r.history_id.is_some(),
+            kept: r.success && r.history_index.is_some(),
             predicted_objective: r
                 .optimization
                 .metadata

@@ -40,10 +40,16 @@ pub enum Command {
     /// Run two workflow files and compare a team's durations with the A/B statistics.
     Benchmark(BenchmarkArgs),
     /// Restore the workflow file to its state before a history entry.
+    ///
+    /// Entries are named by their history index: the number `apply` and `rollback` report and
+    /// `history` lists (0 is a team's oldest entry).
     Rollback(RollbackArgs),
     /// Auto-rollback check of the team's latest kept change.
     Check(CheckArgs),
     /// List a team's change history.
+    ///
+    /// Each entry's number is its history index, the one `apply` and `rollback` report and
+    /// `rollback --index` takes (0 is the team's oldest entry).
     History(HistoryArgs),
 }
 
@@ -181,13 +187,15 @@ pub struct BenchmarkArgs {
 pub struct RollbackArgs {
     #[command(flatten)]
     pub team: TeamArg,
-    /// History index to undo (with every later change); negative counts from the newest.
+    /// History index (as `history` lists it and `apply` reports it) to return to the state
+    /// before, whatever its status, undoing every change from it on that is in effect;
+    /// negative counts from the newest.
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     pub index: i64,
     /// List the history instead.
     #[arg(long)]
     pub list: bool,
-    /// Restore even if the file was edited since the change.
+    /// Restore even if the file was edited, or deleted, since the change.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]

@@ -18,7 +18,7 @@ use serde::de::value::{
 };
 use teamtune_model::Variant;
 
-use super::record_seed::{Count, Count32, Seconds, TopField};
+use super::record_seed::{Count, Count32, Seconds, TopField, is_formation, is_timestamp};
 
 /// One flat record, borrowing its strings from the input.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +105,14 @@ pub(crate) fn scan_record<'a>(
         let value = s.value()?;
         match TopField::of_bytes(key) {
             TopField::TeamId => strings.team_id = Some(value.string()?),
-            TopField::Formation => strings.formation = Some(value.string()?),
+            TopField::Formation => {
+                let name = value.string()?;
+                // An unknown formation is an error the full path words.
+                if !std::str::from_utf8(name).is_ok_and(is_formation) {
+                    return None;
+                }
+                strings.formation = Some(name);
+            }
             TopField::MemberCount => r.member_count = value.count32()?,
             TopField::Success => r.success = value.boolean()?,
             TopField::Duration => r.duration_seconds = value.seconds()?,
@@ -127,6 +134,13 @@ pub(crate) fn scan_record<'a>(
             }
             TopField::OptionalString(_) => {
                 value.optional(Value::string)?;
+            }
+            TopField::Timestamp(_) => {
+                if let Some(text) = value.optional(Value::string)?
+                    && !std::str::from_utf8(text).is_ok_and(is_timestamp)
+                {
+                    return None;
+                }
             }
             TopField::Unknown => {}
         }

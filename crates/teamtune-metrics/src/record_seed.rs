@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::de::{
     self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor,
 };
-use teamtune_model::Variant;
+use teamtune_model::{Formation, Variant};
 
 use teamtune_analysis::run_sample::{Failure, Interner, MemberSample, RunSample};
 
@@ -67,6 +67,7 @@ pub(crate) enum TopField {
     TimeoutSeconds,
     RecursionDepth,
     OptionalString(&'static str),
+    Timestamp(&'static str),
     StringList(&'static str),
     Unknown,
 }
@@ -94,8 +95,8 @@ impl TopField {
             b"tool_budget" => TopField::ToolBudget,
             b"timeout_seconds" => TopField::TimeoutSeconds,
             b"recursion_depth" => TopField::RecursionDepth,
-            b"start_time" => TopField::OptionalString("start_time"),
-            b"end_time" => TopField::OptionalString("end_time"),
+            b"start_time" => TopField::Timestamp("start_time"),
+            b"end_time" => TopField::Timestamp("end_time"),
             b"run_id" => TopField::OptionalString("run_id"),
             b"workflow" => TopField::OptionalString("workflow"),
             b"unique_tools_used" => TopField::StringList("unique_tools_used"),
@@ -120,7 +121,7 @@ impl TopField {
             TopField::ToolBudget => "tool_budget",
             TopField::TimeoutSeconds => "timeout_seconds",
             TopField::RecursionDepth => "recursion_depth",
-            TopField::OptionalString(n) | TopField::StringList(n) => n,
+            TopField::OptionalString(n) | TopField::Timestamp(n) | TopField::StringList(n) => n,
             TopField::Unknown => "",
         }
     }
@@ -181,7 +182,16 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
             field.top = Some(key.name());
             match key {
                 TopField::TeamId => team_id = Some(map.next_value_seed(Interned(interner))?),
-                TopField::Formation => formation = Some(map.next_value_seed(Interned(interner))?),
+                TopField::Formation => {
+                    let name: Arc<str> = map.next_value_seed(Interned(interner))?;
+                    if !is_formation(&name) {
+                        return Err(de::Error::custom(format!(
+                            "unknown formation `{name}`; valid formations: {}",
+                            Formation::valid_names()
+                        )));
+                    }
+                    formation = Some(name);
+                }
                 TopField::MemberCount => sample.member_count = map.next_value::<Count32>()?.0,
                 TopField::Success => sample.success = map.next_value::<bool>()?,
                 TopField::Duration => sample.duration_seconds = map.next_value::<Seconds>()?.0,
@@ -211,6 +221,9 @@ impl<'de> Visitor<'de> for RecordVisitor<'_> {
                 }
                 TopField::OptionalString(_) => {
                     map.next_value::<Option<CheckedStr>>()?;
+                }
+                TopField::Timestamp(_) => {
+                    map.next_value::<Option<CheckedTimestamp>>()?;
                 }
                 TopField::StringList(_) => {
                     map.next_value::<Option<CheckedStrList>>()?;
@@ -315,7 +328,7 @@ enum MemberField {
     Duration,
     ToolCalls,
     ErrorMessage,
-    OptionalString(&'static str),
+    Timestamp(&'static str),
     StringList(&'static str),
     Unknown,
 }
@@ -329,8 +342,8 @@ impl FromKey for MemberField {
             "duration_seconds" => MemberField::Duration,
             "tool_calls_used" => MemberField::ToolCalls,
             "error_message" => MemberField::ErrorMessage,
-            "start_time" => MemberField::OptionalString("start_time"),
-            "end_time" => MemberField::OptionalString("end_time"),
+            "start_time" => MemberField::Timestamp("start_time"),
+            "end_time" => MemberField::Timestamp("end_time"),
             "tools_used" => MemberField::StringList("tools_used"),
             _ => MemberField::Unknown,
         }
@@ -346,7 +359,7 @@ impl MemberField {
             MemberField::Duration => "duration_seconds",
             MemberField::ToolCalls => "tool_calls_used",
             MemberField::ErrorMessage => "error_message",
-            MemberField::OptionalString(n) | MemberField::StringList(n) => n,
+            MemberField::Timestamp(n) | MemberField::StringList(n) => n,
             MemberField::Unknown => "",
         }
     }
@@ -383,8 +396,8 @@ impl<'de> Visitor<'de> for MemberSeed<'_> {
                 MemberField::Duration => duration_seconds = map.next_value::<Seconds>()?.0,
                 MemberField::ToolCalls => tool_calls_used = map.next_value::<Count>()?.0,
                 MemberField::ErrorMessage => error_message = map.next_value::<Option<String>>()?,
-                MemberField::OptionalString(_) => {
-                    map.next_value::<Option<CheckedStr>>()?;
+                MemberField::Timestamp(_) => {
+                    map.next_value::<Option<CheckedTimestamp>>()?;
                 }
                 MemberField::StringList(_) => {
                     map.next_value::<Option<CheckedStrList>>()?;
@@ -468,6 +481,41 @@ impl<'de> serde::Deserialize<'de> for CheckedStr {
             }
             fn visit_str<E: de::Error>(self, _: &str) -> Result<CheckedStr, E> {
                 Ok(CheckedStr)
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// Whether `name` is a formation teamtune knows (in any case, as the workflow loader reads
+/// them).
+pub(crate) fn is_formation(name: &str) -> bool {
+    name.parse::<Formation>().is_ok()
+}
+
+/// Whether `text` is a timestamp: RFC 3339 with an offset (`2025-01-15T10:00:00Z`), or an
+/// ISO 8601 date and time without one, as Python's `datetime.isoformat()` writes them.
+pub(crate) fn is_timestamp(text: &str) -> bool {
+    text.parse::<jiff::Timestamp>().is_ok() || text.parse::<jiff::civil::DateTime>().is_ok()
+}
+
+/// A timestamp string that is checked but not kept.
+struct CheckedTimestamp;
+
+impl<'de> serde::Deserialize<'de> for CheckedTimestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = CheckedTimestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp string such as \"2025-01-15T10:00:00Z\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckedTimestamp, E> {
+                if is_timestamp(v) {
+                    Ok(CheckedTimestamp)
+                } else {
+                    Err(E::invalid_value(Unexpected::Str(v), &self))
+                }
             }
         }
         deserializer.deserialize_str(V)

@@ -78,6 +78,33 @@ fn names_record_and_field() {
 }
 
 #[test]
+fn unknown_formations_and_bad_timestamps_name_record_and_field() {
+    let e = err("[{\"team_id\": \"a\"},\n{\"team_id\": \"a\", \"formation\": \"swarm\"}]");
+    assert!(
+        e.starts_with("record 1: field \"formation\": unknown formation `swarm`"),
+        "{e}"
+    );
+    assert!(e.contains("parallel"), "lists the valid ones: {e}");
+    let e = err(r#"{"team_id": "a", "start_time": "yesterday"}"#);
+    assert!(e.starts_with("record 0: field \"start_time\": "), "{e}");
+    assert!(e.contains("yesterday"), "{e}");
+    let e = err(r#"[{"team_id": "a", "end_time": "2025-13-45T99:00:00Z"}]"#);
+    assert!(e.starts_with("record 0: field \"end_time\""), "{e}");
+    let e =
+        err(r#"[{"team_id": "a", "member_metrics": {"x": {"start_time": "2025-01-15 noon"}}}]"#);
+    assert!(
+        e.starts_with("record 0: field \"member_metrics.x.start_time\""),
+        "{e}"
+    );
+    // Victor's own shapes still read: RFC 3339, Python's isoformat() without an offset,
+    // formations in any case, null times.
+    let ok = r#"[{"team_id": "a", "formation": "Parallel", "start_time": "2025-01-15T10:00:00Z",
+        "end_time": "2025-01-15T10:00:41.123456", "member_metrics": {"x": {"start_time": null,
+        "end_time": "2025-01-15T10:00:41+02:00"}}}]"#;
+    assert_eq!(parse_metrics_str(ok, None).unwrap().len(), 1);
+}
+
+#[test]
 fn rejects_bad_shapes() {
     assert!(matches!(
         parse_metrics_str("", None),

@@ -53,6 +53,46 @@ pub enum StoreError {
         supported: usize,
     },
 
+    /// The file is not an SQLite database at all (random bytes, a YAML file, ...).
+    #[error("{path}: not a teamtune store: the file is not an SQLite database")]
+    NotADatabase { path: PathBuf },
+
+    /// An SQLite database that another application made: teamtune will not add its tables to
+    /// it or change its `user_version`.
+    #[error(
+        "{path}: not a teamtune store: an SQLite database of another application (tables: {tables}); \
+         teamtune leaves it alone"
+    )]
+    Foreign { path: PathBuf, tables: String },
+
+    /// The database's pages or rows are damaged: SQLite reported corruption, or a constraint
+    /// that teamtune's own writes always satisfy failed.
+    #[error(
+        "{path}: the store is corrupt ({action}: {source}); move it aside and start a new one, \
+         or restore it from a backup"
+    )]
+    Corrupt {
+        path: PathBuf,
+        action: &'static str,
+        source: rusqlite::Error,
+    },
+
+    /// A command that only reads found a store it would have to change first: empty, or of
+    /// an older schema that a writing command upgrades.
+    #[error("{path}: {problem}")]
+    NotReadable { path: PathBuf, problem: String },
+
+    /// The store file could not be written or read back: a full disk, a file size limit, an
+    /// I/O error. The transaction was rolled back.
+    #[error(
+        "{path}: {action}: the store file could not be written ({source}); is the disk full or a file size limit reached?"
+    )]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: rusqlite::Error,
+    },
+
     /// Any other SQLite failure; `action` says what the store was doing.
     #[error("{path}: {action}: {source}")]
     Sqlite {
@@ -124,4 +164,112 @@ pub enum StoreError {
         team_id: String,
         source: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// The file given as the store cannot be used as one (not a database, another
+    /// application's, corrupt, unreadable, from a newer teamtune, not creatable): the user's
+    /// to fix, not a failure of the work.
+    pub fn is_bad_store(&self) -> bool {
+        matches!(
+            self,
+            StoreError::CreateDir { .. }
+                | StoreError::Open { .. }
+                | StoreError::SchemaTooNew { .. }
+                | StoreError::JournalMode { .. }
+                | StoreError::NotADatabase { .. }
+                | StoreError::Foreign { .. }
+                | StoreError::Corrupt { .. }
+                | StoreError::NotReadable { .. }
+        )
+    }
+}
+
+/// The error for a failed SQLite call on the store at `path` while doing `action`: [`StoreError::Corrupt`] when SQLite reports damage
+/// (or a foreign key fails, which teamtune's writes never cause), [`StoreError::NotADatabase`]
+/// for a file that is no database, else [`StoreError::Sqlite`].
+pub(crate) fn sqlite_error(
+    path: &std::path::Path,
+    action: &'static str,
+    source: rusqlite::Error,
+) -> StoreError {
+    let path = path.to_path_buf();
+    match classify(&source) {
+        Damage::NotADatabase => StoreError::NotADatabase { path },
+        Damage::Corrupt => StoreError::Corrupt {
+            path,
+            action,
+            source,
+        },
+        Damage::Io => StoreError::Io {
+            path,
+            action,
+            source,
+        },
+        Damage::None => StoreError::Sqlite {
+            path,
+            action,
+            source,
+        },
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Damage {
+    None,
+    NotADatabase,
+    Corrupt,
+    Io,
+}
+
+fn classify(e: &rusqlite::Error) -> Damage {
+    use rusqlite::ffi;
+    match e {
+        // teamtune only ever stores valid UTF-8 text: anything else was damaged on disk.
+        rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..) => Damage::Corrupt,
+        _ => match e.sqlite_error() {
+            Some(f) if f.code == rusqlite::ErrorCode::NotADatabase => Damage::NotADatabase,
+            Some(f)
+                if f.code == rusqlite::ErrorCode::DatabaseCorrupt
+                    || f.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+            {
+                Damage::Corrupt
+            }
+            Some(f)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure
+                ) =>
+            {
+                Damage::Io
+            }
+            _ => Damage::None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_foreign_key_is_corruption() {
+        // teamtune writes parents before children in one transaction, so a foreign key can
+        // only fail when the parent's index no longer finds it: damage, not a user error.
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY);
+             CREATE TABLE c (p INTEGER REFERENCES p(id));",
+        )
+        .unwrap();
+        let source = conn.execute("INSERT INTO c VALUES (1)", []).unwrap_err();
+        let err = sqlite_error(std::path::Path::new("x.db"), "testing", source);
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(
+            err.to_string().starts_with("x.db: the store is corrupt"),
+            "{err}"
+        );
+    }
 }

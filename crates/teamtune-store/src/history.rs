@@ -133,12 +133,14 @@ pub struct NewHistoryEntry {
 
 /// A recorded history entry.
 ///
-/// It serializes as `teamtune history --json` lists it: `id`, `index`, `created_at`, `kind`,
-/// `file`, `suggestion`, `result`, `status` and `note`. The team (listings are per team), the
-/// whole file before and after, and the run seq stay out; they are the store's bookkeeping.
+/// It serializes as `teamtune history --json` lists it: `index`, `created_at`, `kind`, `file`,
+/// `suggestion`, `result`, `status` and `note`. The index is the one number users see; the
+/// store-wide id, the team (listings are per team), the whole file before and after, and the
+/// run seq stay out: they are the store's bookkeeping.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryEntry {
-    /// Store-wide id, for [`HistoryStore::set_history_status`].
+    /// Store-wide id, for [`HistoryStore::set_history_status`]; never shown to users.
+    #[serde(skip_serializing)]
     pub id: i64,
     #[serde(skip_serializing)]
     pub team_id: String,
@@ -230,7 +232,6 @@ mod tests {
             [
                 "created_at",
                 "file",
-                "id",
                 "index",
                 "kind",
                 "note",

@@ -24,6 +24,8 @@ use crate::autotuner::{Access, Autotuner};
 use crate::change_record::{self, ApplyRecord};
 use crate::error::Error;
 use crate::record::Recorder;
+use crate::suggestion_file::SuggestionFile;
+use crate::suggestion_fit::misfit;
 use crate::trial::{TrialRunner, WorkflowRunner};
 use crate::tune::TwinEnd;
 
@@ -36,8 +38,11 @@ pub enum ApplyMode {
     /// Greedy: in priority order, each tested against the current best, until none passes or
     /// `max_changes` are kept; suggestions are recomputed after each kept change.
     Auto,
-    /// These suggestions, in this order (e.g. from `suggest --output`).
+    /// These suggestions, in this order.
     Suggestions(Vec<Suggestion>),
+    /// The suggestions of a file `suggest --output` wrote, in its order: refused when made
+    /// for another team, or for an older version of the team that they no longer fit.
+    File(SuggestionFile),
 }
 
 /// An observer's answer for one suggestion in interactive mode.
@@ -175,7 +180,8 @@ pub struct OptimizationResult {
     /// The configuration to return to: the team as it was before this change.
     pub rollback_config: TeamConfig,
     pub suggested_config: TeamConfig,
-    pub history_id: Option<i64>,
+    /// The history index of the kept change (as `teamtune history` lists it).
+    pub history_index: Option<u64>,
     pub error: Option<String>,
     /// What the result was judged on (`twin_search` changes: the objective).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,7 +223,7 @@ impl OptimizationResult {
             guardrails: Vec::new(),
             rollback_config: state.config.clone(),
             suggested_config,
-            history_id: None,
+            history_index: None,
             error: None,
             objective: None,
             sequential: None,
@@ -251,7 +257,7 @@ impl Autotuner {
     /// assert_eq!(results[0].validation_status, teamtune::AbStatus::Passed);
     /// assert!(std::fs::read_to_string(&file)?.contains("team_formation: parallel  # four"));
     ///
-    /// assert_eq!(tuner.history("audit_team")?.len(), results.iter().filter(|r| r.history_id.is_some()).count());
+    /// assert_eq!(tuner.history("audit_team")?.len(), results.iter().filter(|r| r.history_index.is_some()).count());
     /// tuner.rollback("audit_team", 0, false)?; // the file is back, byte for byte
     /// let report = tuner.suggest("audit_team", &file, &MetricsSource::Store)?;
     /// assert_eq!(report.suggestions[0].suggested_config["team_formation"], "parallel");
@@ -282,6 +288,24 @@ impl Autotuner {
         runner: &mut dyn TrialRunner,
         observer: &mut dyn ApplyObserver,
     ) -> Result<Vec<OptimizationResult>, Error> {
+        // Inputs first: nothing (not even the store) is created for a run that cannot start.
+        let file = load_file(&opts.config)?;
+        let (_, team) = file.resolve_team(&opts.team_id)?;
+        for note in crate::apply_check::check_suggestions(opts, &file.source, team)? {
+            observer.note(&note);
+        }
+        let removed =
+            crate::fs::remove_stale_temp_files(&opts.config).map_err(|e| Error::Input {
+                path: opts.config.clone(),
+                message: format!("cannot clear temporary files of killed processes beside it: {e}"),
+            })?;
+        if !removed.is_empty() {
+            observer.note(&format!(
+                "removed {} temporary file(s) that killed processes left beside {}",
+                removed.len(),
+                opts.config.display()
+            ));
+        }
         self.using_store(Access::Create, |store| {
             self.apply_on(store, runner, opts, observer)
         })
@@ -308,7 +332,8 @@ impl Autotuner {
 
         let mut queue: Vec<Suggestion> = match &opts.mode {
             ApplyMode::Suggestions(list) => list.clone(),
-            _ => {
+            ApplyMode::File(f) => f.suggestions.clone(),
+            ApplyMode::Auto | ApplyMode::Interactive => {
                 if matches!(opts.mode, ApplyMode::Auto) && opts.twin {
                     let mut results = Vec::new();
                     match self.tune_with_twin(
@@ -373,7 +398,7 @@ impl Autotuner {
             }
             let result = self.try_one(store, runner, opts, &mut state, &s, observer)?;
             observer.tried(&result);
-            let applied = result.success && result.history_id.is_some();
+            let applied = result.success && result.history_index.is_some();
             results.push(result);
             if applied {
                 kept += 1;
@@ -466,9 +491,25 @@ impl Autotuner {
             }
         };
         result.suggested_config = candidate_cfg.clone();
+        if matches!(opts.mode, ApplyMode::Suggestions(_) | ApplyMode::File(_))
+            && let Some(m) = misfit(&state.config, s)
+        {
+            // Made for the team before a change kept earlier in this run.
+            result.validation_status = AbStatus::Inconclusive;
+            result.reason = format!(
+                "not tried: a change kept earlier in this run altered what it was made for ({m})"
+            );
+            return Ok(result);
+        }
         if candidate_cfg == state.config {
             result.validation_status = AbStatus::Inconclusive;
             result.reason = "the suggestion changes nothing in the current configuration".into();
+            return Ok(result);
+        }
+        // The edited file must load and validate before any trial runs the candidate.
+        if let Err(reason) = crate::apply_check::edited_text(opts, &state.text, &state.config, s) {
+            result.error = Some(reason);
+            result.reason = "the suggestion would make the workflow file invalid".into();
             return Ok(result);
         }
         let candidate_wf = match state
@@ -551,8 +592,8 @@ impl Autotuner {
             result.reason = "A/B test disabled: applied directly, guarded by auto-rollback".into();
         }
         let new_hash = runner.config_hash(&opts.team_id, &candidate_cfg)?;
-        let id = self.write_change(store, opts, state, &candidate_cfg, &new_hash, &result)?;
-        result.history_id = Some(id);
+        let index = self.write_change(store, opts, state, &candidate_cfg, &new_hash, &result)?;
+        result.history_index = Some(index);
         result.success = true;
         state.text = std::fs::read_to_string(&opts.config).map_err(|e| Error::Input {
             path: opts.config.clone(),
@@ -564,7 +605,7 @@ impl Autotuner {
         Ok(result)
     }
 
-    /// history entry (pending) -> atomic file write -> entry kept.
+    /// history entry (pending) -> atomic file write -> entry kept; returns the entry's index.
     pub(crate) fn write_change(
         &self,
         store: &mut dyn Store,
@@ -573,7 +614,7 @@ impl Autotuner {
         new_cfg: &TeamConfig,
         new_hash: &str,
         result: &OptimizationResult,
-    ) -> Result<i64, Error> {
+    ) -> Result<u64, Error> {
         let path = &opts.config;
         let new_text =
             apply_team_config(&state.text, path, &opts.team_id, new_cfg).map_err(|source| {
@@ -623,7 +664,7 @@ impl Autotuner {
             return Err(Error::Injected(FailPoint::AfterWrite));
         }
         store.set_history_status(entry.id, &HistoryStatus::Kept, None)?;
-        Ok(entry.id)
+        Ok(entry.index)
     }
 }
 

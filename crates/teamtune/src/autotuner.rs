@@ -58,6 +58,9 @@ pub struct SuggestionReport {
     /// Which of the team's runs were read.
     pub scope: RunScope,
     pub current_config: TeamConfig,
+    /// The team's configuration hash when the suggestions were made: `apply --suggestion`
+    /// tells from it whether the file changed since.
+    pub config_hash: String,
     pub suggestions: Vec<Suggestion>,
 }
 
@@ -103,8 +106,12 @@ enum StoreHandle {
 pub(crate) enum Access {
     /// Commands that record: the store is created when it does not exist.
     Create,
-    /// Commands that only read: a missing store is an error, not an empty store.
+    /// Commands that change an existing store (rollback, check): a missing store is an
+    /// error, not an empty store.
     Existing,
+    /// Commands that only read: the store must exist and is opened read-only, so a store
+    /// the user may not write can still be read.
+    Read,
 }
 
 impl std::fmt::Debug for Autotuner {
@@ -187,10 +194,14 @@ impl Autotuner {
     ) -> Result<R, Error> {
         match &self.store {
             StoreHandle::Path(path) => {
-                if access == Access::Existing && !path.exists() {
+                if access != Access::Create && !path.exists() {
                     return Err(Error::NoStore { path: path.clone() });
                 }
-                let mut store = SqliteStore::open(path)?;
+                let mut store = if access == Access::Read {
+                    SqliteStore::open_read_only(path)?
+                } else {
+                    SqliteStore::open(path)?
+                };
                 f(&mut store)
             }
             StoreHandle::Given(store) => {
@@ -220,7 +231,7 @@ impl Autotuner {
                     scope: RunScope::whole_file(),
                 })
             }
-            MetricsSource::Store => self.using_store(Access::Existing, |store| {
+            MetricsSource::Store => self.using_store(Access::Read, |store| {
                 let all = store.team_runs(team_id, &RunQuery::new())?;
                 let picked = select(all, &self.selection, file_hash);
                 Ok(Samples {
@@ -261,7 +272,7 @@ impl Autotuner {
             MetricsSource::File(p) => (p.display().to_string(), None),
             MetricsSource::Store => (
                 format!("the store {}", self.store_location()),
-                Some(self.using_store(Access::Existing, |s| Ok(s.team_ids()?))?),
+                Some(self.using_store(Access::Read, |s| Ok(s.team_ids()?))?),
             ),
         };
         Err(Error::NoRuns {
@@ -328,6 +339,7 @@ impl Autotuner {
             scope,
             suggestions,
             current_config: config,
+            config_hash: team.config_hash(),
         })
     }
 
@@ -342,7 +354,7 @@ impl Autotuner {
             MemberInfo, Observation, SearchSettings, SearchSpace, TuningLimits, Twin, search,
             twin_suggestion,
         };
-        let runs = self.using_store(Access::Existing, |store| {
+        let runs = self.using_store(Access::Read, |store| {
             Ok(store.team_runs(&team.id, &RunQuery::new().config_hash(team.config_hash()))?)
         })?;
         let Ok(twin) = Twin::fit(&team.id, &[Observation::new(config.clone(), runs)]) else {

@@ -31,8 +31,9 @@ pub struct ApplyRecord {
 /// The result of a rollback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RollbackRecord {
-    /// Ids of the entries this rollback undid.
-    pub undoes: Vec<i64>,
+    /// History indexes (the team's, as `teamtune history` numbers them) of the entries this
+    /// rollback undid.
+    pub undone: Vec<u64>,
     pub restored_before_index: u64,
     /// Made by the auto-rollback check rather than by the user.
     pub automatic: bool,

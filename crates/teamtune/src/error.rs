@@ -13,6 +13,13 @@ pub enum Error {
     Engine(#[from] teamtune_engine::EngineError),
     #[error(transparent)]
     Store(#[from] teamtune_store::StoreError),
+    /// Recording a batch of runs failed: earlier batches are in the store, this one is not.
+    #[error("{source}; {recorded} run(s) had been recorded before it, the last {lost} were not")]
+    PartlyRecorded {
+        recorded: u64,
+        lost: u64,
+        source: Box<teamtune_store::StoreError>,
+    },
     /// A file given by the user could not be read or is malformed.
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
@@ -78,15 +85,29 @@ pub enum Error {
         index: i64,
         len: usize,
     },
-    #[error(
-        "history entry {index} is a {kind} entry with status `{status}`, not a change in effect; `teamtune history --team-id {team_id}` lists them"
-    )]
-    NotInEffect {
-        team_id: String,
-        index: usize,
-        kind: String,
-        status: String,
+    /// A suggestion file that is not one: the field or record at fault.
+    #[error("{}: {field}: {message}", path.display())]
+    SuggestionFile {
+        path: PathBuf,
+        field: String,
+        message: String,
     },
+    /// A suggestion `apply` will not try: for another team, made for an older version of the
+    /// file and no longer fitting, or making a file that would not validate.
+    #[error("{}{}refused: {reason}",
+        file.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default(),
+        id.as_ref().map(|id| format!("suggestion `{id}` ")).unwrap_or_default())]
+    SuggestionRefused {
+        /// The suggestion file, when the suggestions came from one.
+        file: Option<PathBuf>,
+        id: Option<String>,
+        reason: String,
+    },
+    /// The file already is as it was before the entry.
+    #[error(
+        "nothing to roll back: the file is already as it was before history entry {index} of team `{team_id}`"
+    )]
+    NothingToRollBack { team_id: String, index: u64 },
     /// Writing a change into the file failed: teamtune's fault, not the user's.
     #[error("{}: cannot write the change: {source}", path.display())]
     Edit {
@@ -149,16 +170,13 @@ impl Error {
             | Error::FileChanged { .. }
             | Error::NoHistory { .. }
             | Error::HistoryIndex { .. }
-            | Error::NotInEffect { .. }
+            | Error::NothingToRollBack { .. }
+            | Error::SuggestionFile { .. }
+            | Error::SuggestionRefused { .. }
             | Error::Setting { .. }
             | Error::NoTwin { .. } => true,
-            Error::Store(e) => matches!(
-                e,
-                teamtune_store::StoreError::CreateDir { .. }
-                    | teamtune_store::StoreError::Open { .. }
-                    | teamtune_store::StoreError::SchemaTooNew { .. }
-                    | teamtune_store::StoreError::JournalMode { .. }
-            ),
+            Error::Store(e) => e.is_bad_store(),
+            Error::PartlyRecorded { source, .. } => source.is_bad_store(),
             Error::Edit { .. }
             | Error::CorruptHistory { .. }
             | Error::Config { .. }

@@ -16,7 +16,7 @@ impl Autotuner {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64, Error> {
-        self.using_store(Access::Existing, |store| {
+        self.using_store(Access::Read, |store| {
             if store.team_run_count(team_id)? == 0 {
                 return Err(Error::NoRuns {
                     team_id: team_id.to_string(),
@@ -30,7 +30,7 @@ impl Autotuner {
 
     /// How many runs of `team_id` the store holds (0 when there is no store yet).
     pub fn team_run_count(&self, team_id: &str) -> Result<u64, Error> {
-        match self.using_store(Access::Existing, |store| Ok(store.team_run_count(team_id)?)) {
+        match self.using_store(Access::Read, |store| Ok(store.team_run_count(team_id)?)) {
             Err(Error::NoStore { .. }) => Ok(0),
             other => other,
         }

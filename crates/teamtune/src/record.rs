@@ -108,10 +108,13 @@ pub struct RunReport {
     pub checks: Vec<(String, Result<Option<CheckReport>, Error>)>,
 }
 
-/// Writes runs to a store in batches as they come.
+/// Writes runs to a store in batches as they come. A batch that fails is rolled back whole;
+/// the error says how many runs earlier batches recorded, so what is reported as recorded
+/// is in the store.
 pub(crate) struct Recorder<'a> {
     store: &'a mut dyn Store,
     pending: Vec<WorkflowRunRecord>,
+    recorded: u64,
 }
 
 impl<'a> Recorder<'a> {
@@ -119,6 +122,7 @@ impl<'a> Recorder<'a> {
         Recorder {
             store,
             pending: Vec::new(),
+            recorded: 0,
         }
     }
 
@@ -132,7 +136,14 @@ impl<'a> Recorder<'a> {
 
     pub fn flush(&mut self) -> Result<(), Error> {
         if !self.pending.is_empty() {
-            self.store.record_runs(&self.pending)?;
+            self.store
+                .record_runs(&self.pending)
+                .map_err(|source| Error::PartlyRecorded {
+                    recorded: self.recorded,
+                    lost: self.pending.len() as u64,
+                    source: Box::new(source),
+                })?;
+            self.recorded += self.pending.len() as u64;
             self.pending.clear();
         }
         Ok(())

@@ -206,8 +206,8 @@ impl Autotuner {
                     message,
                 })?;
             let new_hash = runner.config_hash(&opts.team_id, &cand_cfg)?;
-            let id = self.write_change(store, opts, state, &cand_cfg, &new_hash, &result)?;
-            result.history_id = Some(id);
+            let index = self.write_change(store, opts, state, &cand_cfg, &new_hash, &result)?;
+            result.history_index = Some(index);
             result.success = true;
             observer.tried(&result);
             results.push(result);

@@ -71,7 +71,7 @@ impl Autotuner {
             IndexMap::new(),
         )?;
         let hash = runner.config_hash(team_id, &current)?;
-        let records = self.using_store(Access::Existing, |store| {
+        let records = self.using_store(Access::Read, |store| {
             Ok(store.team_runs(team_id, &RunQuery::new().config_hash(hash))?)
         })?;
         let config = with_settings(team, &current, settings)?;

@@ -75,52 +75,17 @@ impl Terminal {
     }
 }
 
-fn suggestions_from(path: &std::path::Path, pick: Option<&str>) -> CliResult<Vec<Suggestion>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        CliError::input(format!(
-            "{}:{}:{}: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let list = match v.get("suggestions") {
-        Some(s) => s.clone(),
-        None if v.is_array() => v,
-        None => serde_json::Value::Array(vec![v]),
-    };
-    let all: Vec<Suggestion> = serde_json::from_value(list).map_err(|e| {
-        CliError::input(format!(
-            "{}: not a suggestion report from `teamtune suggest --output`: {e}",
-            path.display()
-        ))
-    })?;
-    match pick {
-        None => Ok(all),
-        Some(id) => {
-            let found: Vec<Suggestion> = all.iter().filter(|s| s.id == id).cloned().collect();
-            if found.is_empty() {
-                let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
-                return Err(CliError::input(format!(
-                    "{}: no suggestion `{id}` (ids: {})",
-                    path.display(),
-                    ids.join(", ")
-                )));
-            }
-            Ok(found)
-        }
-    }
-}
-
 pub fn run(args: &ApplyArgs) -> CliResult {
     let mode = if args.interactive {
         ApplyMode::Interactive
     } else if args.auto {
         ApplyMode::Auto
     } else if let Some(path) = &args.suggestion {
-        ApplyMode::Suggestions(suggestions_from(path, args.pick.as_deref())?)
+        let file = teamtune::SuggestionFile::read(path)?;
+        ApplyMode::File(match args.pick.as_deref() {
+            Some(id) => file.pick(id)?,
+            None => file,
+        })
     } else {
         return Err(CliError::input(
             "pick one of --interactive, --auto, --suggestion FILE",

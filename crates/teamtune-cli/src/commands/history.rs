@@ -30,12 +30,12 @@ pub fn rollback(args: &RollbackArgs) -> CliResult {
         super::emit_json(&report, None, true)?;
     } else {
         outln!(
-            "restored {} to its state before history entry {} (undid {} change{}); recorded as history id {}",
+            "restored {} to its state before history entry {} (undid {} change{}); recorded as history entry {}",
             report.file,
             report.restored_before_index,
             report.undone.len(),
             if report.undone.len() == 1 { "" } else { "s" },
-            report.history_id
+            report.history_index
         );
     }
     Ok(Code::Done)

@@ -133,9 +133,9 @@ fn result_lines(n: usize, r: &teamtune::OptimizationResult) -> Vec<String> {
     if let Some(e) = &r.error {
         out.push(format!("    {RED}error: {e}{RESET}"));
     }
-    if let Some(id) = r.history_id {
+    if let Some(index) = r.history_index {
         out.push(format!(
-            "    written to the workflow file; history id {id} (teamtune rollback to undo)"
+            "    written to the workflow file; history entry {index} (teamtune rollback --index {index} to undo)"
         ));
     }
     out

@@ -216,7 +216,7 @@ fn suggest_apply_history_rollback_round_trip() {
         "statistics",
         "guardrails",
         "rollback_config",
-        "history_id",
+        "history_index",
     ] {
         assert!(!r[k].is_null(), "result has {k}");
     }

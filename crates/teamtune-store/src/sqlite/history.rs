@@ -39,13 +39,7 @@ impl HistoryStore for SqliteStore {
         let result_json = to_json("result", &entry.result)?;
 
         self.with_full_sync(|conn, path| {
-            let err = |action| {
-                move |source| StoreError::Sqlite {
-                    path: path.to_path_buf(),
-                    action,
-                    source,
-                }
-            };
+            let err = |action| move |source| crate::error::sqlite_error(path, action, source);
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(err("starting the history transaction"))?;
@@ -107,11 +101,7 @@ impl HistoryStore for SqliteStore {
                 "UPDATE history SET status = ?2, note = COALESCE(?3, note) WHERE id = ?1",
                 params![id, status.as_str(), note],
             )
-            .map_err(|source| StoreError::Sqlite {
-                path: path.to_path_buf(),
-                action: "updating a history entry",
-                source,
-            })
+            .map_err(|source| crate::error::sqlite_error(path, "updating a history entry", source))
         })?;
         if changed == 0 {
             return Err(StoreError::HistoryNotFound {
@@ -151,11 +141,7 @@ fn read_entry(conn: &Connection, path: &Path, id: i64) -> Result<Option<HistoryE
     let raw = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM history WHERE id = ?1"))
         .and_then(|mut s| s.query_row([id], RawEntry::from_row).optional())
-        .map_err(|source| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            action: "reading a history entry",
-            source,
-        })?;
+        .map_err(|source| crate::error::sqlite_error(path, "reading a history entry", source))?;
     raw.map(|r| r.into_entry(path)).transpose()
 }
 

@@ -32,13 +32,7 @@ impl MetricsStore for SqliteStore {
             return Ok(());
         }
         let path = self.path.as_path();
-        let err = |action| {
-            move |source| StoreError::Sqlite {
-                path: path.to_path_buf(),
-                action,
-                source,
-            }
-        };
+        let err = |action| move |source| crate::error::sqlite_error(path, action, source);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -155,13 +149,7 @@ fn insert_runs(
     path: &Path,
     runs: &[WorkflowRunRecord],
 ) -> Result<(), StoreError> {
-    let err = |action| {
-        move |source| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            action,
-            source,
-        }
-    };
+    let err = |action| move |source| crate::error::sqlite_error(path, action, source);
     // One timestamp per batch: the batch is one transaction, so it was recorded at one moment.
     let recorded_at: String = tx
         .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |r| {
@@ -211,11 +199,7 @@ fn insert_runs(
                         run_id: run.run_id.clone(),
                     }
                 } else {
-                    StoreError::Sqlite {
-                        path: path.to_path_buf(),
-                        action: "recording a workflow run",
-                        source,
-                    }
+                    crate::error::sqlite_error(path, "recording a workflow run", source)
                 }
             })?;
 

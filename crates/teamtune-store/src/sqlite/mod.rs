@@ -6,6 +6,12 @@
 //! the lock instead of failing, and foreign keys on. Every write is one `BEGIN IMMEDIATE`
 //! transaction: taking the write lock up front means a writer never has to upgrade a read
 //! snapshot, which SQLite cannot wait for.
+//!
+//! Before anything is written, [`SqliteStore::open`] checks that the file is a teamtune store
+//! or an empty database: another application's SQLite file is refused, not extended with
+//! teamtune's tables. Commands that only read use [`SqliteStore::open_read_only`], which
+//! changes nothing (no journal mode, no migration), so a store on a read-only file or in a
+//! read-only directory can still be read.
 
 mod history;
 mod metrics;
@@ -15,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::StoreError;
 
@@ -35,7 +41,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating it and its parent directory if needed) the store at `path` and brings
     /// its schema up to date. Fails with [`StoreError::SchemaTooNew`] if a newer teamtune
-    /// wrote it.
+    /// wrote it, [`StoreError::NotADatabase`] for a file that is not SQLite, and
+    /// [`StoreError::Foreign`] for another application's database, which it leaves untouched.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
@@ -51,8 +58,53 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
         };
+        store.check_identity()?;
         store.configure(true)?;
         schema::migrate(&mut store.conn, &store.path)?;
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading only: nothing in the file or its directory is
+    /// changed, so a read-only file or directory is fine. A store that would need a schema
+    /// upgrade (or is empty) is [`StoreError::NotReadable`]; writes through the returned
+    /// store fail.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let open = |target: &str, flags| {
+            Connection::open_with_flags(target, flags).map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let mut store = SqliteStore {
+            conn: Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?,
+            path: path.to_path_buf(),
+        };
+        match store.check_identity() {
+            Ok(()) => {}
+            // A WAL database needs its shared-memory file; in a read-only directory it cannot
+            // be created, and no other process can be writing there either, so the file is
+            // read as it stands.
+            Err(StoreError::Sqlite { source, .. }) if is_cant_open(&source) => {
+                let Some(uri) = immutable_uri(path) else {
+                    return Err(StoreError::Open {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                };
+                store.conn = open(&uri, flags | OpenFlags::SQLITE_OPEN_URI)?;
+                store.check_identity()?;
+            }
+            Err(e) => return Err(e),
+        }
+        store
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(pragma_err(&store.path, "busy_timeout"))?;
+        schema::check_readable(&store.conn, &store.path)?;
         Ok(store)
     }
 
@@ -77,6 +129,23 @@ impl SqliteStore {
     /// The schema version this build of teamtune creates and understands.
     pub fn schema_version() -> usize {
         schema::latest_version()
+    }
+
+    /// Refuses a file that is not an SQLite database, and a database that holds tables but
+    /// not teamtune's (another application's), before anything is written to it.
+    fn check_identity(&self) -> Result<(), StoreError> {
+        let tables: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(self.err("reading the store's tables"))?;
+        if tables.is_empty() || schema::TABLES.iter().all(|t| tables.iter().any(|n| n == t)) {
+            return Ok(());
+        }
+        Err(StoreError::Foreign {
+            path: self.path.clone(),
+            tables: tables.join(", "),
+        })
     }
 
     fn configure(&self, on_disk: bool) -> Result<(), StoreError> {
@@ -131,11 +200,7 @@ impl SqliteStore {
 
     /// Maps a rusqlite error to [`StoreError::Sqlite`] naming this store and the action.
     fn err(&self, action: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            action,
-            source,
-        }
+        move |source| crate::error::sqlite_error(&self.path, action, source)
     }
 }
 
@@ -148,6 +213,25 @@ fn pragma_err<'a>(
         pragma,
         source,
     }
+}
+
+fn is_cant_open(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::CannotOpen))
+}
+
+/// `path` as an SQLite URI that reads the file as immutable; `None` for a path that is not
+/// UTF-8.
+fn immutable_uri(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    let mut uri = String::from("file:");
+    for c in text.chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    Some(uri)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {

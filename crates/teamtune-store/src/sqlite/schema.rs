@@ -84,6 +84,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// The tables migration 1 creates: a database that has tables but not these is not a
+/// teamtune store.
+pub(crate) const TABLES: &[&str] = &["history", "member_runs", "team_runs", "workflow_runs"];
+
 /// The schema version this build writes.
 pub(crate) fn latest_version() -> usize {
     MIGRATIONS.len()
@@ -102,11 +106,7 @@ fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), 
         return Ok(());
     }
 
-    let tx_err = |source| StoreError::Sqlite {
-        path: path.to_path_buf(),
-        action: "starting the migration",
-        source,
-    };
+    let tx_err = |source| crate::error::sqlite_error(path, "starting the migration", source);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(tx_err)?;
@@ -132,13 +132,32 @@ fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), 
     })
 }
 
+/// For a read-only open: the schema must be this build's, since a read-only store cannot be
+/// migrated.
+pub(crate) fn check_readable(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let latest = latest_version();
+    let version = user_version(conn, path)?;
+    check_not_newer(version, latest, path)?;
+    if usize::try_from(version).is_ok_and(|v| v == latest) {
+        return Ok(());
+    }
+    let problem = if version == 0 {
+        "the store is empty: no runs have been recorded in it yet".to_string()
+    } else {
+        format!(
+            "the store has schema version {version}, older than this teamtune's {latest}; \
+             a command that records (teamtune run) upgrades it"
+        )
+    };
+    Err(StoreError::NotReadable {
+        path: path.to_path_buf(),
+        problem,
+    })
+}
+
 fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     conn.pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|source| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            action: "reading the schema version",
-            source,
-        })
+        .map_err(|source| crate::error::sqlite_error(path, "reading the schema version", source))
 }
 
 fn check_not_newer(version: i64, latest: usize, path: &Path) -> Result<(), StoreError> {

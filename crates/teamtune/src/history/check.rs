@@ -72,6 +72,7 @@ impl Autotuner {
     fn check_on(&self, store: &mut dyn Store, team_id: &str) -> Result<Option<CheckReport>, Error> {
         reconcile(store, team_id)?;
         let entries = store.history(team_id)?;
+        super::listing::require_known(store, team_id, &entries)?;
         let Some(pos) = entries
             .iter()
             .rposition(|e| e.kind == HistoryKind::Apply && e.status == HistoryStatus::Kept)

@@ -1,30 +1,31 @@
 //! Rollback: `rollback --index N` returns the file, byte for byte, to its state before entry
-//! N, undoing N and every later change in effect, and records itself as a `rollback` entry
-//! (pending first, then the atomic write, then the statuses).
+//! N, whatever N's kind or status, undoing every change from N on that is still in effect,
+//! and records itself as a `rollback` entry (pending first, then the atomic write, then the
+//! statuses). A file that was deleted is restored with `--force`.
 
 use serde::Serialize;
 use teamtune_store::{HistoryEntry, HistoryKind, HistoryStatus, NewHistoryEntry, Store};
 
-use super::in_effect;
 use super::reconcile::reconcile;
 use crate::autotuner::{Access, Autotuner};
 use crate::change_record::{self, RollbackRecord};
 use crate::error::Error;
 
-/// What a rollback did.
+/// What a rollback did. Entries are named by their history index, as `teamtune history`
+/// lists them.
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
     pub team_id: String,
     pub file: String,
     /// The entry whose previous state was restored.
     pub restored_before_index: u64,
-    /// History ids of the changes undone.
-    pub undone: Vec<i64>,
-    pub history_id: i64,
+    /// History indexes of the changes undone.
+    pub undone: Vec<u64>,
+    /// The history index of the rollback entry itself.
+    pub history_index: u64,
     pub automatic: bool,
 }
 
-/// What the auto-rollback check found.
 impl Autotuner {
     /// Rolls back to the state before entry `index` (negative counts from the newest; -1 is
     /// the latest entry).
@@ -62,16 +63,27 @@ impl Autotuner {
                 len: entries.len(),
             });
         }
-        let target = &entries[i as usize];
-        if !in_effect(target) {
-            return Err(Error::NotInEffect {
-                team_id: team_id.to_string(),
-                index: i as usize,
-                kind: target.kind.to_string(),
-                status: target.status.to_string(),
-            });
-        }
         rollback_to(store, &entries, i as usize, force, false, None)
+    }
+}
+
+/// Whether the file still holds what `e` wrote: a kept or verified change of either kind.
+fn in_effect(e: &HistoryEntry) -> bool {
+    e.status.in_effect()
+}
+
+/// What the file should hold now: what the newest entry that wrote it left there (a change
+/// undone later was followed by the rollback that undid it), else the file as it was before
+/// its first entry.
+fn expected_content<'a>(entries: &'a [HistoryEntry], path: &std::path::Path) -> &'a str {
+    let of_file = || entries.iter().filter(|e| e.file_path == path);
+    let written = |e: &&HistoryEntry| {
+        e.status.in_effect()
+            || (e.kind == HistoryKind::Apply && e.status == HistoryStatus::RolledBack)
+    };
+    match of_file().rev().find(written) {
+        Some(e) => &e.new_content,
+        None => of_file().next().map_or("", |e| e.previous_content.as_str()),
     }
 }
 
@@ -87,38 +99,53 @@ pub(super) fn rollback_to(
 ) -> Result<RollbackReport, Error> {
     let target = &entries[pos];
     let path = &target.file_path;
-    let newest = entries
-        .iter()
-        .rev()
-        .find(|e| in_effect(e) && e.file_path == *path)
-        .unwrap_or(target);
-    let current = std::fs::read_to_string(path).map_err(|e| Error::Input {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    if current != newest.new_content && !force {
-        return Err(Error::FileChanged {
-            path: path.clone(),
-            when: format!(
-                "since history entry {} wrote it (edited by hand?); refusing to roll back over it. Use --force to restore it anyway",
-                newest.index
-            ),
-        });
-    }
-    let undone: Vec<i64> = entries[pos..]
+    let current = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::Input {
+                path: path.clone(),
+                message: e.to_string(),
+            });
+        }
+    };
+    let undone: Vec<&HistoryEntry> = entries[pos..]
         .iter()
         .filter(|e| in_effect(e) && e.file_path == *path)
-        .map(|e| e.id)
         .collect();
+    let expected = expected_content(entries, path);
+    match current.as_deref() {
+        None if !force => {
+            return Err(Error::FileChanged {
+                path: path.clone(),
+                when: "since the history recorded it: it was deleted. Use --force to restore it"
+                    .into(),
+            });
+        }
+        Some(text) if text != expected && !force => {
+            return Err(Error::FileChanged {
+                path: path.clone(),
+                when: "since teamtune last wrote it (edited by hand?); refusing to roll back over it. Use --force to restore it anyway".into(),
+            });
+        }
+        Some(text) if text == target.previous_content => {
+            return Err(Error::NothingToRollBack {
+                team_id: target.team_id.clone(),
+                index: target.index,
+            });
+        }
+        _ => {}
+    }
+    let undone_indexes: Vec<u64> = undone.iter().map(|e| e.index).collect();
     let entry = store.add_history(&NewHistoryEntry {
         team_id: target.team_id.clone(),
         kind: HistoryKind::Rollback,
         file_path: path.clone(),
-        previous_content: current,
+        previous_content: current.unwrap_or_default(),
         new_content: target.previous_content.clone(),
         suggestion: None,
         result: change_record::write(&RollbackRecord {
-            undoes: undone.clone(),
+            undone: undone_indexes.clone(),
             restored_before_index: target.index,
             automatic,
         }),
@@ -132,16 +159,16 @@ pub(super) fn rollback_to(
         }),
     })?;
     crate::atomic_write(path, target.previous_content.as_bytes())?;
-    for id in &undone {
-        store.set_history_status(*id, &HistoryStatus::RolledBack, None)?;
+    for e in &undone {
+        store.set_history_status(e.id, &HistoryStatus::RolledBack, None)?;
     }
     store.set_history_status(entry.id, &HistoryStatus::Kept, None)?;
     Ok(RollbackReport {
         team_id: target.team_id.clone(),
         file: path.display().to_string(),
         restored_before_index: target.index,
-        undone,
-        history_id: entry.id,
+        undone: undone_indexes,
+        history_index: entry.index,
         automatic,
     })
 }

@@ -40,9 +40,9 @@ fn setup() -> (tempfile::TempDir, PathBuf, Autotuner) {
     (dir, file, tuner)
 }
 
-fn formation_change(to: &str) -> Suggestion {
+fn formation_change(from: &str, to: &str) -> Suggestion {
     let mut current = serde_json::Map::new();
-    current.insert("team_formation".into(), "sequential".into());
+    current.insert("team_formation".into(), from.into());
     let mut suggested = serde_json::Map::new();
     suggested.insert("team_formation".into(), to.into());
     Suggestion::new(
@@ -69,7 +69,10 @@ fn apply_keeps_comments_and_rollback_restores_byte_for_byte() {
     let results = tuner
         .apply(&opts(&file, ApplyMode::Auto), &mut Quiet)
         .unwrap();
-    let kept: Vec<_> = results.iter().filter(|r| r.history_id.is_some()).collect();
+    let kept: Vec<_> = results
+        .iter()
+        .filter(|r| r.history_index.is_some())
+        .collect();
     assert!(!kept.is_empty(), "{results:#?}");
     assert_eq!(kept[0].validation_status, AbStatus::Passed);
     let edited = std::fs::read_to_string(&file).unwrap();
@@ -118,7 +121,7 @@ fn rollback_refuses_a_hand_edited_file_unless_forced() {
     let (_dir, file, tuner) = setup();
     let mut o = opts(
         &file,
-        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+        ApplyMode::Suggestions(vec![formation_change("sequential", "parallel")]),
     );
     o.ab_test = false;
     let r = tuner.apply(&o, &mut Quiet).unwrap();
@@ -149,7 +152,7 @@ fn a_worsening_candidate_fails_and_is_never_written() {
     // Start parallel, then propose going back to sequential: about 4x slower.
     let mut o = opts(
         &file,
-        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+        ApplyMode::Suggestions(vec![formation_change("sequential", "parallel")]),
     );
     o.ab_test = false;
     tuner.apply(&o, &mut Quiet).unwrap();
@@ -158,13 +161,13 @@ fn a_worsening_candidate_fails_and_is_never_written() {
         .apply(
             &opts(
                 &file,
-                ApplyMode::Suggestions(vec![formation_change("sequential")]),
+                ApplyMode::Suggestions(vec![formation_change("parallel", "sequential")]),
             ),
             &mut Quiet,
         )
         .unwrap();
     assert_eq!(r[0].validation_status, AbStatus::Failed, "{:#?}", r[0]);
-    assert!(!r[0].success && r[0].history_id.is_none());
+    assert!(!r[0].success && r[0].history_index.is_none());
     assert!(r[0].improvement_percentage.unwrap() < -100.0);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
     let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
@@ -188,7 +191,7 @@ fn dry_run_writes_nothing() {
     let (dir, file, tuner) = setup();
     let mut o = opts(
         &file,
-        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+        ApplyMode::Suggestions(vec![formation_change("sequential", "parallel")]),
     );
     o.dry_run = true;
     let r = tuner.apply(&o, &mut Quiet).unwrap();
@@ -210,7 +213,7 @@ fn an_interrupted_apply_leaves_a_file_and_history_that_agree() {
         let (_dir, file, tuner) = setup();
         let mut o = opts(
             &file,
-            ApplyMode::Suggestions(vec![formation_change("parallel")]),
+            ApplyMode::Suggestions(vec![formation_change("sequential", "parallel")]),
         );
         o.ab_test = false;
         o.fail_at = Some(point);
@@ -239,7 +242,7 @@ fn a_kept_change_that_regresses_later_is_rolled_back_automatically() {
     // Record a fast history under parallel first.
     let mut o = opts(
         &file,
-        ApplyMode::Suggestions(vec![formation_change("parallel")]),
+        ApplyMode::Suggestions(vec![formation_change("sequential", "parallel")]),
     );
     o.ab_test = false;
     tuner.apply(&o, &mut Quiet).unwrap();
@@ -249,7 +252,7 @@ fn a_kept_change_that_regresses_later_is_rolled_back_automatically() {
     // A change kept without an A/B test that makes it slower.
     let mut o = opts(
         &file,
-        ApplyMode::Suggestions(vec![formation_change("sequential")]),
+        ApplyMode::Suggestions(vec![formation_change("parallel", "sequential")]),
     );
     o.ab_test = false;
     let r = tuner.apply(&o, &mut Quiet).unwrap();

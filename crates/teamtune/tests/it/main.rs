@@ -1,5 +1,7 @@
-//! Library integration tests: apply, history, rollback, auto-rollback, A/B error rates.
+//! Library integration tests: apply, history, rollback, auto-rollback, A/B error rates, and
+//! the fuzzing of metrics input and suggestion files.
 
 mod ab_rates;
 mod apply;
+mod fuzz;
 mod twin;
