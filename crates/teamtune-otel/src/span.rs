@@ -77,13 +77,12 @@ pub fn parse_text(path: &Path, text: &str) -> Result<Vec<Span>, OtelError> {
             }
         };
         let line = line_of(text, start);
-        let request: TraceRequest =
-            serde_json::from_value(value).map_err(|e| OtelError::Json {
-                path: path.to_path_buf(),
-                line,
-                column: 1,
-                message: e.to_string(),
-            })?;
+        let request: TraceRequest = serde_json::from_value(value).map_err(|e| OtelError::Json {
+            path: path.to_path_buf(),
+            line,
+            column: 1,
+            message: e.to_string(),
+        })?;
         for resource in request.resource_spans {
             let service = resource.resource.as_ref().and_then(|r| {
                 r.attributes
@@ -141,10 +140,9 @@ fn check(
         Value::Null => String::new(),
         _ => return Err(bad("name is not a string".into())),
     };
-    let start_ns = nanos(&raw.start_time_unix_nano)
-        .map_err(|p| bad(format!("startTimeUnixNano {p}")))?;
-    let end_ns =
-        nanos(&raw.end_time_unix_nano).map_err(|p| bad(format!("endTimeUnixNano {p}")))?;
+    let start_ns =
+        nanos(&raw.start_time_unix_nano).map_err(|p| bad(format!("startTimeUnixNano {p}")))?;
+    let end_ns = nanos(&raw.end_time_unix_nano).map_err(|p| bad(format!("endTimeUnixNano {p}")))?;
     if end_ns < start_ns {
         return Err(bad(format!(
             "ends ({end_ns}) before it starts ({start_ns})"
@@ -204,8 +202,7 @@ fn check(
         agent_id: text("gen_ai.agent.id")?.or_else(|| agent_name.clone()),
         agent_name,
         tool_name: text("gen_ai.tool.name")?,
-        input_tokens: count("gen_ai.usage.input_tokens")?
-            .or(count("gen_ai.usage.prompt_tokens")?),
+        input_tokens: count("gen_ai.usage.input_tokens")?.or(count("gen_ai.usage.prompt_tokens")?),
         output_tokens: count("gen_ai.usage.output_tokens")?
             .or(count("gen_ai.usage.completion_tokens")?),
         error,
@@ -283,8 +280,14 @@ mod tests {
 
     #[test]
     fn a_malformed_span_names_file_line_and_span_id() {
-        let text = format!("{}\n{}", ONE.replace('\n', ""), ONE.replace('\n', "").replace("\"12\"", "\"-3\""));
-        let err = parse_text(Path::new("t.json"), &text).unwrap_err().to_string();
+        let text = format!(
+            "{}\n{}",
+            ONE.replace('\n', ""),
+            ONE.replace('\n', "").replace("\"12\"", "\"-3\"")
+        );
+        let err = parse_text(Path::new("t.json"), &text)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("t.json:2: span 0123456789abcdef: attribute gen_ai.usage.input_tokens"),
             "{err}"
@@ -294,7 +297,9 @@ mod tests {
     #[test]
     fn an_end_before_the_start_is_an_error() {
         let text = ONE.replace("3000000000", "10");
-        let err = parse_text(Path::new("t.json"), &text).unwrap_err().to_string();
+        let err = parse_text(Path::new("t.json"), &text)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ends (10) before it starts"), "{err}");
     }
 

@@ -218,10 +218,7 @@ fn team_run(trace: &Trace<'_>, team: &Span, opts: &ImportOptions) -> Option<Team
             tokens_out: sum_of(|s| s.output_tokens),
             stop_cause,
         };
-        let id = call
-            .agent_id
-            .clone()
-            .unwrap_or_else(|| call.name.clone());
+        let id = call.agent_id.clone().unwrap_or_else(|| call.name.clone());
         let m = members.entry(id.clone()).or_insert_with(|| MemberMetrics {
             member_id: id,
             role: call.agent_name.clone().unwrap_or_else(|| call.name.clone()),

@@ -13,6 +13,9 @@ pub enum Error {
     Engine(#[from] teamtune_engine::EngineError),
     #[error(transparent)]
     Store(#[from] teamtune_store::StoreError),
+    /// An OpenTelemetry trace file that cannot be read or holds a malformed span.
+    #[error(transparent)]
+    Otel(#[from] teamtune_otel::OtelError),
     /// A file given by the user could not be read or is malformed.
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
@@ -133,6 +136,7 @@ impl Error {
             Error::Load(_)
             | Error::Engine(_)
             | Error::Input { .. }
+            | Error::Otel(_)
             | Error::Located { .. }
             | Error::NoStore { .. }
             | Error::NoRuns { .. }
