@@ -60,7 +60,7 @@ pub struct ReportData {
 pub fn short(hash: Option<&str>) -> String {
     hash.map_or_else(
         || "imported".to_string(),
-        |h| format!("config {}", &h[..h.len().min(8)]),
+        |h| format!("config {}", h.chars().take(8).collect::<String>()),
     )
 }
 
