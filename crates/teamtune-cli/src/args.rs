@@ -51,6 +51,54 @@ pub enum Command {
     /// Each entry's number is its history index, the one `apply` and `rollback` report and
     /// `rollback --index` takes (0 is the team's oldest entry).
     History(HistoryArgs),
+    /// Record team runs made elsewhere.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Write a team's runs, tried changes and history as one self-contained HTML file.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Team runs from OpenTelemetry traces (OTLP JSON, GenAI semantic conventions).
+    Otel(OtelArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("What was imported, as JSON on stdout")))]
+pub struct OtelArgs {
+    /// OTLP JSON files: the Collector file exporter's JSON lines, or one document.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The span (by name, or an agent span by gen_ai.agent.name) that is one team run;
+    /// by default, every outermost agent span with agent spans below it.
+    #[arg(long)]
+    pub team_span: Option<String>,
+    /// Record this formation instead of the one read from the spans (members one after
+    /// another: sequential; overlapping: parallel).
+    #[arg(long)]
+    pub formation: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub team: TeamArg,
+    /// The HTML file to write (atomically).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// The workflow file holding the team: with it, the report shows what the team's twin
+    /// predicts for each configuration beside what was observed.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 #[derive(Debug, Args)]

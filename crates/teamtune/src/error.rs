@@ -20,6 +20,9 @@ pub enum Error {
         lost: u64,
         source: Box<teamtune_store::StoreError>,
     },
+    /// An OpenTelemetry trace file that cannot be read or holds a malformed span.
+    #[error(transparent)]
+    Otel(#[from] teamtune_otel::OtelError),
     /// A file given by the user could not be read or is malformed.
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
@@ -158,6 +161,7 @@ impl Error {
             Error::Load(_)
             | Error::Engine(_)
             | Error::Input { .. }
+            | Error::Otel(_)
             | Error::Located { .. }
             | Error::NoStore { .. }
             | Error::NoRuns { .. }

@@ -7,7 +7,8 @@
 //! [`Autotuner::prepare`] + [`Autotuner::run`] (run and record), [`Autotuner::analyze`],
 //! [`Autotuner::suggest`], [`Autotuner::apply`], [`Autotuner::benchmark`],
 //! [`Autotuner::history`], [`Autotuner::rollback`], [`Autotuner::check`],
-//! [`Autotuner::export`]. Trial runs go through a [`TrialRunner`].
+//! [`Autotuner::export`], [`Autotuner::import_otel`] (team runs from OpenTelemetry traces),
+//! [`Autotuner::report`] (an HTML report). Trial runs go through a [`TrialRunner`].
 
 mod ab;
 mod apply;
@@ -22,9 +23,11 @@ mod error;
 mod export;
 mod fs;
 mod history;
+mod import;
 mod inputs;
 mod preflight;
 mod record;
+mod report;
 mod run_selection;
 mod stop;
 mod suggestion_file;
@@ -46,9 +49,11 @@ pub use change_record::{ApplyRecord, RollbackRecord};
 pub use error::Error;
 pub use fs::{atomic_write, remove_stale_temp_files};
 pub use history::{CheckReport, CheckStatus, RollbackReport};
+pub use import::ImportReport;
 pub use inputs::{parse_input_json, parse_input_pair, read_inputs_file};
 pub use preflight::Readiness;
 pub use record::{RunReport, Runnable, STORE_BYTES_PER_MEMBER_RUN};
+pub use report::REPORT_CHARTS;
 pub use run_selection::{HashSource, RunScope, RunSelection};
 pub use stop::{Signal, request_stop, stop_on_signals, stop_requested};
 pub use suggestion_file::SuggestionFile;
@@ -70,6 +75,7 @@ pub use teamtune_engine::{
     kill_all_member_processes, kill_orphans, run_seed,
 };
 pub use teamtune_metrics::MetricsError;
+pub use teamtune_otel::{ImportOptions as OtelImportOptions, OtelError};
 // The workflow types the benchmark's oracle and scenario generator read: they judge the
 // tuner, so they may know the simulator's parameters; the tuner never reads them.
 pub use teamtune_model::{

@@ -5,13 +5,15 @@ mod apply;
 mod benchmark;
 mod compare;
 mod history;
+mod import;
 mod metrics;
+mod report;
 mod run;
 mod suggest;
 mod validate;
 mod whatif;
 
-use crate::args::{Cli, Command, MetricsCommand};
+use crate::args::{Cli, Command, ImportCommand, MetricsCommand};
 use crate::exit::CliResult;
 
 pub fn dispatch(cli: Cli) -> CliResult {
@@ -39,6 +41,10 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Rollback(a) => history::rollback(&a),
         Command::Check(a) => history::check(&a),
         Command::History(a) => history::list(&a),
+        Command::Import {
+            command: ImportCommand::Otel(a),
+        } => import::otel(&a),
+        Command::Report(a) => report::run(&a),
     }
 }
 
