@@ -48,7 +48,7 @@ impl Problem {
 }
 
 /// `message` with every quoted value (between backticks or double quotes) longer than
-/// [`MAX_QUOTED_IN_MESSAGE`] bytes cut to a prefix and `… (N bytes)`.
+/// `MAX_QUOTED_IN_MESSAGE` bytes cut to a prefix and `… (N bytes)`.
 pub fn shorten_quoted(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(1024));
     let mut rest = message;
