@@ -52,20 +52,17 @@ pub trait Detector {
     fn detect(&self, input: &DetectionInput<'_>) -> Vec<Insight>;
 }
 
-/// Every detector, in the reference's order (Victor's five first).
+/// Every detector, in the reference's order (Victor's five first): the four that compare
+/// with the baselines, then [`evidence_detectors`].
 pub fn default_detectors() -> Vec<Box<dyn Detector>> {
-    vec![
+    let mut all: Vec<Box<dyn Detector>> = vec![
         Box::new(SlowExecution),
         Box::new(HighLatencyOutliers),
         Box::new(LowSuccessRate),
         Box::new(ExcessiveToolUsage),
-        Box::new(SuboptimalFormation),
-        Box::new(OversizedTeam),
-        Box::new(BudgetExhaustionFailures),
-        Box::new(TimeoutFailures),
-        Box::new(SlowMember),
-        Box::new(FailingMember),
-    ]
+    ];
+    all.extend(evidence_detectors());
+    all
 }
 
 /// The detectors that read only the team's own runs, not the baselines: what `analyze` runs
