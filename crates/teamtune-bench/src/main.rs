@@ -15,6 +15,7 @@
 
 mod blind;
 mod error;
+mod experiments;
 mod generate;
 mod grid;
 mod measure;
@@ -48,6 +49,9 @@ enum Command {
     Tuning(TuningArgs),
     /// Write seeded random scenario files covering the whole simulator model.
     Generate(generate::GenerateArgs),
+    /// Live experiments on simulated traffic: runs to decide a planted improvement, and
+    /// how often an A/A experiment is promoted.
+    Experiments(experiments::ExperimentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tuning(args) => run_tuning(args),
         Command::Generate(args) => generate::run(&args),
+        Command::Experiments(args) => experiments::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

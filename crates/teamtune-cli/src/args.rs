@@ -58,6 +58,132 @@ pub enum Command {
     },
     /// Write a team's runs, tried changes and history as one self-contained HTML file.
     Report(ReportArgs),
+    /// Live experiments: a candidate configuration tried on a share of the team's own runs.
+    Experiment {
+        #[command(subcommand)]
+        command: ExperimentCommand,
+    },
+    /// Tune continuously on the team's own runs: start, decide and promote experiments,
+    /// watch kept changes for regressions.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExperimentCommand {
+    /// Start an experiment: `teamtune run` then puts --share of the team's runs on the
+    /// candidate.
+    Start(ExperimentStartArgs),
+    /// List experiments, newest first.
+    List(ExperimentListArgs),
+    /// An experiment with its decisions and runs so far.
+    Show(ExperimentIdArgs),
+    /// Judge an experiment on its runs so far: promote, abort, raise the share, or go on.
+    Check(ExperimentIdArgs),
+    /// Stop a running experiment; nothing is written.
+    Stop(ExperimentIdArgs),
+}
+
+/// What an experiment decides with.
+#[derive(Debug, Args)]
+pub struct ExperimentRulesArgs {
+    /// The candidate's share of the runs at first (0 to 1).
+    #[arg(long, default_value_t = teamtune::ExperimentPlan::DEFAULT_SHARE)]
+    pub share: f64,
+    /// Larger shares to step up through while the guardrails hold, e.g. 0.25,0.5.
+    #[arg(long, value_delimiter = ',')]
+    pub ramp: Vec<f64>,
+    /// Candidate runs after which the test ends inconclusive.
+    #[arg(long, default_value_t = teamtune::ExperimentPlan::DEFAULT_MAX_PAIRS as u64, value_parser = clap::value_parser!(u64).range(5..=100_000))]
+    pub max_pairs: u64,
+    /// Minimum improvement (percent) for a promotion.
+    #[arg(long, default_value_t = ApplyOptions::DEFAULT_THRESHOLD_PERCENT)]
+    pub threshold: f64,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["suggestion", "candidate"])))]
+pub struct ExperimentStartArgs {
+    #[command(flatten)]
+    pub team: TeamArg,
+    /// The workflow file holding the team; a promotion writes the candidate into it.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Suggestions written by `suggest --output` (with --pick ID when there are several).
+    #[arg(long)]
+    pub suggestion: Option<PathBuf>,
+    #[arg(long, requires = "suggestion")]
+    pub pick: Option<String>,
+    /// A JSON object of team keys to set over the current configuration, e.g.
+    /// {"team_formation": "parallel"}.
+    #[arg(long, value_name = "CONFIG.json")]
+    pub candidate: Option<PathBuf>,
+    #[command(flatten)]
+    pub rules: ExperimentRulesArgs,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentListArgs {
+    /// Only this team's experiments.
+    #[arg(long)]
+    pub team_id: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentIdArgs {
+    /// The experiment's id (`experiment list` shows them).
+    pub id: i64,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("One JSON object per decision on stdout")))]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub team: TeamArg,
+    /// The workflow file holding the team (the one `teamtune run` runs).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Act after this many new runs of the team.
+    #[arg(long, default_value_t = teamtune::WatchOptions::DEFAULT_EVERY_RUNS, value_parser = at_least::<1>)]
+    pub every_runs: u64,
+    /// Act also when this long has passed since the last action and a run arrived
+    /// (e.g. 30s, 10m, 1h).
+    #[arg(long, value_parser = duration)]
+    pub interval: Option<std::time::Duration>,
+    /// How often the store is looked at.
+    #[arg(long, default_value = "2s", value_parser = duration)]
+    pub poll: std::time::Duration,
+    /// Act once and exit (for cron).
+    #[arg(long)]
+    pub once: bool,
+    #[command(flatten)]
+    pub rules: ExperimentRulesArgs,
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// A duration such as `500ms`, `30s`, `10m`, `1h`.
+fn duration(s: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("`{s}` is not a duration like 30s, 10m or 1h: {e}"))?;
+    std::time::Duration::try_from(d)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{s}` must be positive"))
 }
 
 #[derive(Debug, Subcommand)]

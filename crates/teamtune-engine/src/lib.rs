@@ -28,7 +28,7 @@ pub use error::EngineError;
 pub use event::{Event, EventSink};
 pub use hitl::{HitlAnswer, HitlPolicy, HitlRequest, HitlResponder};
 pub use member::descendants::{adopt_orphans, kill_all_member_processes, kill_orphans};
-pub use run::{Engine, RunOptions};
+pub use run::{Engine, RunOptions, new_run_id};
 pub use seed::run_seed;
 pub use state::State;
 

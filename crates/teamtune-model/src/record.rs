@@ -151,6 +151,9 @@ pub struct TeamRunRecord {
     pub workflow: Option<String>,
     pub config_hash: Option<String>,
     pub variant: Option<Variant>,
+    /// The live experiment the run took part in (its variant says which side), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment_id: Option<i64>,
     /// The largest member tool budget (Victor's team-level figure), if any member has one.
     pub tool_budget: Option<u32>,
     pub timeout_seconds: Option<f64>,

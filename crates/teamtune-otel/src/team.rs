@@ -289,6 +289,7 @@ fn team_run(trace: &Trace<'_>, team: &Span, opts: &ImportOptions) -> Option<Team
         workflow: None,
         config_hash: None,
         variant: None,
+        experiment_id: None,
         tool_budget: None,
         timeout_seconds: None,
         error,

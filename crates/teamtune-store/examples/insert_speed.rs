@@ -48,6 +48,7 @@ fn team_run(i: usize, members: usize) -> TeamRunRecord {
         workflow: Some("research".into()),
         config_hash: Some("4f1c2a9e".into()),
         variant: None,
+        experiment_id: None,
         tool_budget: Some(20),
         timeout_seconds: Some(300.0),
         error: None,

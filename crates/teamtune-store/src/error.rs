@@ -164,6 +164,23 @@ pub enum StoreError {
         team_id: String,
         source: std::io::Error,
     },
+
+    /// The team already has a running experiment; one runs at a time.
+    #[error("{path}: team '{team_id}' already has a running experiment ({id})")]
+    ExperimentRunning {
+        path: PathBuf,
+        team_id: String,
+        id: i64,
+    },
+
+    /// A stored experiment (or one of its decisions) has a value this version does not
+    /// understand.
+    #[error("{path}: experiment {id}: {problem}")]
+    CorruptExperiment {
+        path: PathBuf,
+        id: i64,
+        problem: String,
+    },
 }
 
 impl StoreError {

@@ -10,6 +10,8 @@
 //!   [`RunQuery`], and stream them out in an [`ExportFormat`].
 //! - [`HistoryStore`]: the change history ([`NewHistoryEntry`] in, [`HistoryEntry`] out),
 //!   numbered per team from 0, oldest first, with the whole file before and after each change.
+//! - [`ExperimentStore`]: live experiments ([`NewExperiment`] in, [`Experiment`] out), one
+//!   running per team, and their decisions with the evidence they were taken on.
 //! - [`SqliteStore`]: both traits on one SQLite file in WAL mode, safe for several processes
 //!   writing at once. [`resolve_path`] finds the file (`--store`, `TEAMTUNE_STORE`, or
 //!   `.teamtune/teamtune.db`).
@@ -24,6 +26,7 @@
 //! ```
 
 mod error;
+mod experiment;
 mod export;
 mod history;
 mod location;
@@ -32,6 +35,10 @@ mod sqlite;
 mod store;
 
 pub use error::StoreError;
+pub use experiment::{
+    DecisionAction, Experiment, ExperimentDecision, ExperimentStatus, ExperimentStore, NewDecision,
+    NewExperiment,
+};
 pub use export::CSV_COLUMNS;
 pub use history::{HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, NewHistoryEntry};
 pub use location::{STORE_ENV, default_path, resolve_path};

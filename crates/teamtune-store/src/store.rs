@@ -2,10 +2,10 @@
 //! object-safe trait, so the library holds a `Box<dyn Store>` and does not care which
 //! database is underneath (SQLite today; PostgreSQL is to come behind the same trait).
 
-use crate::{HistoryStore, MetricsStore, SqliteStore};
+use crate::{ExperimentStore, HistoryStore, MetricsStore, SqliteStore};
 
-/// A metrics store and a history store in one.
-pub trait Store: MetricsStore + HistoryStore + Send {
+/// A metrics store, a history store and an experiment store in one.
+pub trait Store: MetricsStore + HistoryStore + ExperimentStore + Send {
     /// Where the store is, for messages (a file path, or a URL without its password).
     fn location(&self) -> String;
 }

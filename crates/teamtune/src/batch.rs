@@ -11,6 +11,7 @@ use teamtune_engine::{Engine, EventSink, HitlPolicy, HitlResponder, RunOptions, 
 use teamtune_model::{Variant, WorkflowRunRecord};
 
 use crate::error::Error;
+use crate::experiment::LiveSplit;
 use crate::stop::{stop_requested, stopped};
 
 #[derive(Clone, Default)]
@@ -37,10 +38,12 @@ pub fn uses_virtual_time(engine: &Engine) -> bool {
     engine.is_simulated()
 }
 
-/// Runs `opts.runs` runs; run `i` uses seed `run_seed(opts.seed, i)`. The sink may stop the
-/// batch by returning an error.
-pub fn run_batch<E>(
+/// Runs `opts.runs` runs; run `i` uses seed `run_seed(opts.seed, i)`. With a `split`, each
+/// run's id is drawn first, the run uses the engine of the sides its id falls on, and its
+/// team records are labelled with them. The sink may stop the batch by returning an error.
+pub(crate) fn run_batch<E>(
     engine: &Engine,
+    split: Option<&LiveSplit>,
     opts: &BatchOptions,
     mut sink: impl FnMut(WorkflowRunRecord) -> Result<(), E>,
 ) -> Result<BatchSummary, E>
@@ -60,6 +63,15 @@ where
     };
     rt.block_on(async {
         for i in 0..opts.runs {
+            let run_id = split.map(|_| teamtune_engine::new_run_id());
+            let mask = match (split, &run_id) {
+                (Some(s), Some(id)) => Some(s.assign(id)),
+                _ => None,
+            };
+            let engine = match (split, mask) {
+                (Some(s), Some(m)) => s.engine(m),
+                _ => engine,
+            };
             let run_opts = RunOptions {
                 seed: run_seed(opts.seed, i),
                 inputs: opts.inputs.clone(),
@@ -68,13 +80,17 @@ where
                 events: opts.events.clone(),
                 variant: opts.variant,
                 virtual_time,
+                run_id,
             };
             let record = interruptible(engine.run(&run_opts), virtual_time).await;
             if !virtual_time {
                 // Runs are sequential: nothing of this one may outlive it.
                 teamtune_engine::kill_orphans();
             }
-            let record = record?;
+            let mut record = record?;
+            if let (Some(s), Some(m)) = (split, mask) {
+                s.label(m, &mut record);
+            }
             summary.runs += 1;
             summary.succeeded += u64::from(record.success);
             sink(record)?;

@@ -136,6 +136,19 @@ pub enum Error {
     /// A failure injected by a test.
     #[error("injected failure {0:?}")]
     Injected(FailPoint),
+    #[error("no experiment {id} in the store")]
+    ExperimentNotFound { id: i64 },
+    /// One experiment runs per team at a time.
+    #[error("team `{team_id}` already has a running experiment{}", if *id > 0 { format!(" ({id})") } else { String::new() })]
+    ExperimentRunning { team_id: String, id: i64 },
+    #[error("experiment {id} is not running (it is {status})")]
+    ExperimentEnded { id: i64, status: String },
+    /// An experiment that cannot be started as asked.
+    #[error("experiment {field}: {message}")]
+    InvalidExperiment {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A stop was requested ([`crate::stop_on_signals`]): the runs in flight were cancelled
@@ -178,7 +191,11 @@ impl Error {
             | Error::SuggestionFile { .. }
             | Error::SuggestionRefused { .. }
             | Error::Setting { .. }
-            | Error::NoTwin { .. } => true,
+            | Error::NoTwin { .. }
+            | Error::ExperimentNotFound { .. }
+            | Error::ExperimentRunning { .. }
+            | Error::ExperimentEnded { .. }
+            | Error::InvalidExperiment { .. } => true,
             Error::Store(e) => e.is_bad_store(),
             Error::PartlyRecorded { source, .. } => source.is_bad_store(),
             Error::Edit { .. }
@@ -210,6 +227,12 @@ impl Error {
             Error::NoHistory { team_id } | Error::HistoryIndex { team_id, .. } => Some(format!(
                 "`teamtune history --team-id {team_id}` lists the entries"
             )),
+            Error::ExperimentRunning { team_id, .. } => Some(format!(
+                "`teamtune experiment list --team-id {team_id}` shows it; `teamtune experiment stop ID` ends it"
+            )),
+            Error::ExperimentNotFound { .. } => {
+                Some("`teamtune experiment list` lists the experiments".into())
+            }
             _ => None,
         }
     }

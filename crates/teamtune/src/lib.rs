@@ -20,6 +20,7 @@ mod benchmark;
 mod change_record;
 mod coverage;
 mod error;
+mod experiment;
 mod export;
 mod fs;
 mod history;
@@ -47,6 +48,10 @@ pub use batch::{BatchOptions, BatchSummary};
 pub use benchmark::BenchmarkReport;
 pub use change_record::{ApplyRecord, RollbackRecord};
 pub use error::Error;
+pub use experiment::{
+    Candidate, ExperimentCheck, ExperimentJoin, ExperimentPlan, ExperimentReport,
+    ExperimentVerdict, WatchEvent, WatchEventKind, WatchOptions, Watcher, side, split_point,
+};
 pub use fs::{atomic_write, remove_stale_temp_files};
 pub use history::{CheckReport, CheckStatus, RollbackReport};
 pub use import::ImportReport;
@@ -70,6 +75,9 @@ pub use teamtune_analysis::{
     AbDecision, AbMetric, AbStatus, Baselines, BaselinesError, Comparison, Guardrail, Insight,
     MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, summary::p95,
 };
+pub use teamtune_analysis::{
+    GuardrailState, ObjectiveEstimate, SequentialDecision, SequentialGuardrail,
+};
 pub use teamtune_engine::{
     Event, EventSink, HitlAnswer, HitlPolicy, HitlRequest, HitlResponder, adopt_orphans,
     kill_all_member_processes, kill_orphans, run_seed,
@@ -87,5 +95,6 @@ pub use teamtune_model::{
     WorkflowFile, load_file,
 };
 pub use teamtune_store::{
-    ExportFormat, HistoryEntry, HistoryKind, HistoryStatus, Store, StoreError, resolve_path,
+    DecisionAction, Experiment, ExperimentDecision, ExperimentStatus, ExportFormat, HistoryEntry,
+    HistoryKind, HistoryStatus, Store, StoreError, resolve_path,
 };

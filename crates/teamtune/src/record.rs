@@ -11,6 +11,7 @@ use teamtune_store::Store;
 use crate::autotuner::{Access, Autotuner};
 use crate::batch::{BatchOptions, BatchSummary, run_batch};
 use crate::error::Error;
+use crate::experiment::{ExperimentJoin, live_split};
 use crate::history::CheckReport;
 
 /// Runs are written to the store in batches of this many (one transaction each).
@@ -26,6 +27,8 @@ pub struct Runnable {
     pub(crate) engine: Engine,
     /// The file's warnings, as `path:line:col: message`.
     warnings: Vec<String>,
+    /// The file as given, as the run records name it.
+    pub(crate) label: String,
 }
 
 impl std::fmt::Debug for Runnable {
@@ -106,6 +109,8 @@ pub struct RunReport {
     /// The auto-rollback check of each team that ran, after recording (a check that could
     /// not be made carries its error).
     pub checks: Vec<(String, Result<Option<CheckReport>, Error>)>,
+    /// The running experiments of the workflow's teams, and whether the runs joined them.
+    pub experiments: Vec<ExperimentJoin>,
 }
 
 /// Writes runs to a store in batches as they come. A batch that fails is rolled back whole;
@@ -157,11 +162,13 @@ impl Autotuner {
         Ok(Runnable {
             engine: Engine::new(&file, workflow)?,
             warnings: located_warnings(&file),
+            label: file.path.display().to_string(),
         })
     }
 
     /// Runs `opts.runs` runs, hands each to `each` as it ends, and (when `record`) records
-    /// them in the store, then checks each team's latest kept change for a regression
+    /// them in the store, each run of a team with a running experiment on the side its id
+    /// falls on (see [`Autotuner::start_experiment`]), then checks each team's latest kept change for a regression
     /// (auto-rollback). Runs finished before an error or Ctrl-C are still recorded.
     pub fn run(
         &self,
@@ -171,7 +178,7 @@ impl Autotuner {
         mut each: impl FnMut(&WorkflowRunRecord),
     ) -> Result<RunReport, Error> {
         if !record {
-            let batch = run_batch(&runnable.engine, opts, |r| -> Result<(), Error> {
+            let batch = run_batch(&runnable.engine, None, opts, |r| -> Result<(), Error> {
                 each(&r);
                 Ok(())
             })?;
@@ -179,11 +186,15 @@ impl Autotuner {
                 batch,
                 store: None,
                 checks: Vec::new(),
+                experiments: Vec::new(),
             });
         }
+        let mut experiments = Vec::new();
         let batch = self.using_store(Access::Create, |store| {
+            let (split, joins) = live_split(store, runnable)?;
+            experiments = joins;
             let mut recorder = Recorder::new(store);
-            let result = run_batch(&runnable.engine, opts, |r| {
+            let result = run_batch(&runnable.engine, split.as_ref(), opts, |r| {
                 each(&r);
                 recorder.push(r)
             });
@@ -202,6 +213,7 @@ impl Autotuner {
             batch,
             store: Some(self.store_location()),
             checks,
+            experiments,
         })
     }
 

@@ -180,6 +180,7 @@ mod tests {
             workflow: None,
             config_hash: Some(hash.into()),
             variant,
+            experiment_id: None,
             tool_budget: None,
             timeout_seconds: None,
             error: None,

@@ -4,6 +4,7 @@ mod analyze;
 mod apply;
 mod benchmark;
 mod compare;
+mod experiment;
 mod history;
 mod import;
 mod metrics;
@@ -11,6 +12,7 @@ mod report;
 mod run;
 mod suggest;
 mod validate;
+mod watch;
 mod whatif;
 
 use crate::args::{Cli, Command, ImportCommand, MetricsCommand};
@@ -45,6 +47,13 @@ pub fn dispatch(cli: Cli) -> CliResult {
             command: ImportCommand::Otel(a),
         } => import::otel(&a),
         Command::Report(a) => report::run(&a),
+        Command::Experiment { command } => experiment::dispatch(&command),
+        Command::Watch(a) => {
+            // The loop checks for a stop between steps; a promotion's file write is
+            // atomic, so a signal never leaves it half done.
+            crate::signals::stop_cleanly()?;
+            watch::run(&a)
+        }
     }
 }
 

@@ -115,6 +115,22 @@ pub fn run(args: &RunArgs) -> CliResult {
     if let Some(e) = write_error {
         return Err(CliError::failed(format!("writing to stdout: {e}")));
     }
+    for join in &report.experiments {
+        if join.joined {
+            anstream::eprintln!(
+                "teamtune: team `{}` is in experiment {}: about {:.0}% of its runs used the candidate (labelled in the store)",
+                join.team_id,
+                join.experiment_id,
+                join.share * 100.0
+            );
+        } else {
+            anstream::eprintln!(
+                "teamtune: note: experiment {} of team `{}` is running, but the team in this file is not its control configuration: the runs did not join it",
+                join.experiment_id,
+                join.team_id
+            );
+        }
+    }
     for (team, check) in &report.checks {
         super::history::report_auto_check(team, check);
     }

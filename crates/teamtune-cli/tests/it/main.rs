@@ -3,6 +3,7 @@
 mod bad_stores;
 mod command_members;
 mod contract;
+mod experiments;
 mod faults;
 mod formations;
 mod history_recovery;

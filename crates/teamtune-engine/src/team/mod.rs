@@ -279,6 +279,7 @@ impl<'a> TeamRun<'a> {
             workflow: Some(self.workflow.name.clone()),
             config_hash: Some(team.config_hash()),
             variant: None,
+            experiment_id: None,
             tool_budget: team.members.iter().filter_map(|m| m.tool_budget).max(),
             timeout_seconds: team.timeout_seconds.map(Seconds::as_secs_f64),
             stop_cause: (!outcome.success)

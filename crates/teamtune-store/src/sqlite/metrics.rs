@@ -20,8 +20,8 @@ const INSERT_WORKFLOW_RUN: &str = "INSERT INTO workflow_runs (run_id, workflow, 
      outputs_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 const INSERT_TEAM_RUN: &str = "INSERT INTO team_runs (run_id, team_id, workflow, formation, member_count, \
-     success, duration_seconds, total_tool_calls, config_hash, variant, start_time, record_json) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     success, duration_seconds, total_tool_calls, config_hash, variant, start_time, record_json, \
+     experiment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 const INSERT_MEMBER_RUN: &str = "INSERT INTO member_runs (team_run_seq, member_id, role, success, \
      duration_seconds, tool_calls_used, error_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -225,6 +225,7 @@ fn insert_runs(
                     record.variant.map(Variant::as_str),
                     record.start_time,
                     json,
+                    record.experiment_id,
                 ])
                 .map_err(err("recording a team run"))?;
             let seq = tx.last_insert_rowid();

@@ -13,6 +13,7 @@
 //! changes nothing (no journal mode, no migration), so a store on a read-only file or in a
 //! read-only directory can still be read.
 
+mod experiment;
 mod history;
 mod metrics;
 mod schema;

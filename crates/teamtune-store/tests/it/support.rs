@@ -46,6 +46,7 @@ pub fn team_run(team_id: &str, members: usize, i: usize) -> TeamRunRecord {
         workflow: None,
         config_hash: Some("cfg-a".into()),
         variant: None,
+        experiment_id: None,
         tool_budget: Some(20),
         timeout_seconds: Some(300.0),
         error: None,
