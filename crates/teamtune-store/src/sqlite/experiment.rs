@@ -362,8 +362,9 @@ impl ExperimentStore for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT seq, record_json FROM team_runs \
-                 WHERE experiment_id = ?1 AND team_id = ?2 ORDER BY seq",
+                "SELECT seq, record_json FROM team_runs WHERE team_id = ?2 \
+                 AND seq > COALESCE((SELECT start_seq FROM experiments WHERE id = ?1), 0) \
+                 AND experiment_id = ?1 ORDER BY seq",
             )
             .map_err(self.err("preparing the experiment run query"))?;
         let rows: Vec<(i64, String)> = stmt

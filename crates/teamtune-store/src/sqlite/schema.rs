@@ -83,46 +83,23 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE workflow_runs ADD COLUMN outputs_json TEXT;
     "#,
     // 3: live experiments and their decisions; team runs name the experiment they joined.
+    // Written compactly and without extra indexes (an experiment's runs are found through
+    // team_runs_team_seq from its start_seq; decisions are few): SQLite keeps each
+    // statement's text in the schema, which should stay on the store's first page.
     r#"
     ALTER TABLE team_runs ADD COLUMN experiment_id INTEGER;
-    CREATE INDEX team_runs_experiment ON team_runs(experiment_id, seq);
-
-    CREATE TABLE experiments (
-        id                    INTEGER PRIMARY KEY AUTOINCREMENT,
-        team_id               TEXT NOT NULL,
-        file_path             TEXT NOT NULL,
-        created_at            TEXT NOT NULL,
-        status                TEXT NOT NULL,
-        share                 REAL NOT NULL,
-        ramp_json             TEXT NOT NULL,
-        control_hash          TEXT NOT NULL,
-        control_config_json   TEXT NOT NULL,
-        candidate_hash        TEXT NOT NULL,
-        candidate_config_json TEXT NOT NULL,
-        suggestion_json       TEXT,
-        rules_json            TEXT NOT NULL,
-        start_seq             INTEGER,
-        ended_at              TEXT,
-        history_index         INTEGER,
-        note                  TEXT
-    );
+    CREATE TABLE experiments (id INTEGER PRIMARY KEY AUTOINCREMENT, team_id TEXT NOT NULL,
+    file_path TEXT NOT NULL, created_at TEXT NOT NULL, status TEXT NOT NULL, share REAL NOT NULL,
+    ramp_json TEXT NOT NULL, control_hash TEXT NOT NULL, control_config_json TEXT NOT NULL,
+    candidate_hash TEXT NOT NULL, candidate_config_json TEXT NOT NULL, suggestion_json TEXT,
+    rules_json TEXT NOT NULL, start_seq INTEGER, ended_at TEXT, history_index INTEGER, note TEXT);
     -- one running experiment per team, whoever starts it
-    CREATE UNIQUE INDEX experiments_one_running ON experiments(team_id) WHERE status = 'running';
-
-    CREATE TABLE experiment_decisions (
-        id                INTEGER PRIMARY KEY AUTOINCREMENT,
-        experiment_id     INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
-        created_at        TEXT NOT NULL,
-        action            TEXT NOT NULL,
-        share_before      REAL NOT NULL,
-        share_after       REAL NOT NULL,
-        control_runs      INTEGER NOT NULL,
-        candidate_runs    INTEGER NOT NULL,
-        evidence_json     TEXT,
-        history_index     INTEGER,
-        reason            TEXT NOT NULL
-    );
-    CREATE INDEX experiment_decisions_experiment ON experiment_decisions(experiment_id, id);
+    CREATE UNIQUE INDEX experiments_running ON experiments(team_id) WHERE status = 'running';
+    CREATE TABLE experiment_decisions (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id), created_at TEXT NOT NULL,
+    action TEXT NOT NULL, share_before REAL NOT NULL, share_after REAL NOT NULL,
+    control_runs INTEGER NOT NULL, candidate_runs INTEGER NOT NULL, evidence_json TEXT,
+    history_index INTEGER, reason TEXT NOT NULL);
     "#,
 ];
 
