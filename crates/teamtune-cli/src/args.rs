@@ -111,6 +111,7 @@ pub struct ExperimentStartArgs {
     /// Suggestions written by `suggest --output` (with --pick ID when there are several).
     #[arg(long)]
     pub suggestion: Option<PathBuf>,
+    /// With --suggestion: the suggestion with this id (when the file holds several).
     #[arg(long, requires = "suggestion")]
     pub pick: Option<String>,
     /// A JSON object of team keys to set over the current configuration, e.g.
@@ -286,9 +287,10 @@ pub struct ApplyArgs {
     /// timeout_seconds, max_iterations); repeat or separate with commas.
     #[arg(long, value_delimiter = ',')]
     pub fixed: Vec<String>,
-    /// Bounds on the team size --auto may choose.
+    /// The smallest team size --auto may choose.
     #[arg(long)]
     pub min_members: Option<usize>,
+    /// The largest team size --auto may choose.
     #[arg(long)]
     pub max_members: Option<usize>,
     #[command(flatten)]
@@ -341,10 +343,13 @@ pub struct WhatifArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchmarkArgs {
+    /// The workflow file as it was (the baseline side).
     #[arg(long)]
     pub before: PathBuf,
+    /// The workflow file with the change (the candidate side).
     #[arg(long)]
     pub after: PathBuf,
+    /// The team to compare (default: the files' only team).
     #[arg(long)]
     pub team_id: Option<String>,
     #[arg(long, default_value_t = 30, value_parser = at_least::<2>)]
@@ -476,6 +481,7 @@ pub struct CompareArgs {
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |a| a.help("Print the summary as JSON")))]
 pub struct ValidateArgs {
+    /// The workflow file (Victor's YAML format).
     pub file: PathBuf,
     /// Fail (exit 2) when this machine misses a program or an API key the file needs,
     /// instead of warning.
@@ -515,6 +521,7 @@ impl From<HitlArg> for HitlPolicy {
 /// `--team-id`: the team a command works on.
 #[derive(Debug, Args)]
 pub struct TeamArg {
+    /// The team: the `id` of its team node in the workflow file (and of its runs in the store).
     #[arg(long)]
     pub team_id: String,
 }
@@ -531,6 +538,7 @@ pub struct StoreArg {
 /// `#[command(mut_arg("json", ...))]`.
 #[derive(Debug, Args)]
 pub struct JsonArg {
+    /// Print the result as JSON on stdout (the shapes are in docs/design.md).
     #[arg(long)]
     pub json: bool,
 }
@@ -547,6 +555,7 @@ pub struct TrialArgs {
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |a| a.help("One JSON object per run on stdout")))]
 pub struct RunArgs {
+    /// The workflow file (Victor's YAML format).
     pub file: PathBuf,
     /// The workflow to run when the file holds several.
     #[arg(long)]

@@ -126,3 +126,52 @@ fn a_team_id_in_two_workflows_is_an_error() {
         stderr(&out)
     );
 }
+
+/// Every argument of every command says what it is for in `--help`.
+#[test]
+fn every_help_argument_has_a_line_of_text() {
+    fn bare_arguments(path: &[String], found: &mut Vec<String>) {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = teamtune(&repo_root(), &args);
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut section = "";
+        let mut commands = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if line.ends_with(':') && !line.starts_with(' ') {
+                section = line;
+                continue;
+            }
+            let trimmed = line.trim();
+            if section == "Commands:" {
+                if let Some(name) = trimmed.split_whitespace().next()
+                    && name != "help"
+                {
+                    commands.push(name.to_string());
+                }
+            } else if (section == "Options:" || section == "Arguments:")
+                && line.len() - line.trim_start().len() < 10
+                && (trimmed.starts_with('-') || trimmed.starts_with('<'))
+            {
+                // Help text follows on the same line after two spaces, or on the next,
+                // indented further.
+                let same_line = trimmed.split_once("  ").is_some();
+                let next_line = lines
+                    .get(i + 1)
+                    .is_some_and(|n| n.starts_with("          ") && !n.trim().is_empty());
+                if !same_line && !next_line {
+                    found.push(format!("{}: {trimmed}", path.join(" ")));
+                }
+            }
+        }
+        for c in commands {
+            let mut sub = path.to_vec();
+            sub.push(c);
+            bare_arguments(&sub, found);
+        }
+    }
+    let mut found = Vec::new();
+    bare_arguments(&[], &mut found);
+    assert!(found.is_empty(), "arguments without help text: {found:#?}");
+}
