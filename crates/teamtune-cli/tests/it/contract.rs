@@ -423,6 +423,42 @@ fn analyze_suggest_apply_history_check_rollback() {
     snapshot("rollback_list", &args, &parse(&ws.run(&args, 0)));
 }
 
+/// The experiment commands whose output does not depend on which runs joined (run ids, and so
+/// the split, differ from one test run to the next).
+#[test]
+fn experiment_start_list_show_stop() {
+    let ws = Workspace::new();
+    ws.write("candidate.json", r#"{"team_formation": "parallel"}"#);
+    let store = ["--store", "live.db"];
+    let with = |args: &[&'static str]| -> Vec<&'static str> {
+        let mut v = args.to_vec();
+        v.extend(store);
+        v
+    };
+    let args = with(&[
+        "experiment",
+        "start",
+        "--team-id",
+        "audit_team",
+        "--config",
+        "audit.yaml",
+        "--candidate",
+        "candidate.json",
+        "--share",
+        "0.2",
+        "--ramp",
+        "0.5",
+        "--json",
+    ]);
+    snapshot("experiment_start", &args, &parse(&ws.run(&args, 0)));
+    let args = with(&["experiment", "list", "--json"]);
+    snapshot("experiment_list", &args, &parse(&ws.run(&args, 0)));
+    let args = with(&["experiment", "show", "1", "--json"]);
+    snapshot("experiment_show", &args, &parse(&ws.run(&args, 0)));
+    let args = with(&["experiment", "stop", "1", "--json"]);
+    snapshot("experiment_stop", &args, &parse(&ws.run(&args, 0)));
+}
+
 #[test]
 fn benchmark_json() {
     let ws = Workspace::new();
