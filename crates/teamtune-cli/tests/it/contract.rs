@@ -20,7 +20,13 @@ use serde_json::{Map, Value};
 use crate::{repo_root, stderr, stdout, teamtune};
 
 /// Keys whose values are wall-clock times.
-const TIMESTAMP_KEYS: [&str; 4] = ["start_time", "end_time", "created_at", "timestamp"];
+const TIMESTAMP_KEYS: [&str; 5] = [
+    "start_time",
+    "end_time",
+    "created_at",
+    "ended_at",
+    "timestamp",
+];
 
 /// Where the temp dir is written in the snapshots.
 const TMP: &str = "[TMP]";
