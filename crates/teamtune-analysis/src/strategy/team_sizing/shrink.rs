@@ -112,7 +112,7 @@ pub(super) fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> O
         Some(need) => {
             let capped = replay.predict(k, mid, budget(k), Sharing::Equal)?;
             format!(
-                " Raise the kept members' tool budgets to {need} as well: each of {k} makes a bigger share of the calls{}, so under the current budgets the replay predicts {:.0}% successful runs instead of {:.0}% ({:.1}s per successful run); {need} is the predicted 95th percentile of a member's calls plus {:.0}%.",
+                " Raise the kept members' tool budgets to {need} as well: each of {k} makes a bigger share of the calls{}, so under the current budgets the replay predicts {:.0}% successful runs instead of {:.0}% ({}); {need} is the predicted 95th percentile of a member's calls plus {:.0}%.",
                 if replay.consensus {
                     " and a member that failed retries on what is left of its budget"
                 } else {
@@ -120,7 +120,7 @@ pub(super) fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> O
                 },
                 capped.success * 100.0,
                 best.success * 100.0,
-                capped.per_success(),
+                seconds_per_success_text(capped.per_success()),
                 (BUDGET_HEADROOM - 1.0) * 100.0,
             )
         }
@@ -188,4 +188,25 @@ pub(super) fn concurrent_resize(ctx: &StrategyContext<'_>, replay: &Replay) -> O
     );
     suggestion.metadata.extend(metadata);
     Some(suggestion)
+}
+
+/// "12.3s per successful run", or "no successful run" when the replay predicts none (an
+/// infinite figure would print as `infs`).
+fn seconds_per_success_text(seconds: f64) -> String {
+    if seconds.is_finite() {
+        format!("{seconds:.1}s per successful run")
+    } else {
+        "no successful run".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds_per_success_text;
+
+    #[test]
+    fn no_success_reads_as_words_not_infs() {
+        assert_eq!(seconds_per_success_text(12.34), "12.3s per successful run");
+        assert_eq!(seconds_per_success_text(f64::INFINITY), "no successful run");
+    }
 }
