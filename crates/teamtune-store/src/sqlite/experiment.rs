@@ -121,15 +121,10 @@ impl ExperimentStore for SqliteStore {
         experiment: &NewExperiment,
         reason: &str,
     ) -> Result<Experiment, StoreError> {
-        let path = self.path.clone();
-        let err = |action| {
-            let path = path.clone();
-            move |source| StoreError::Sqlite {
-                path: path.clone(),
-                action,
-                source,
-            }
-        };
+        // Through the store's one classifier, as every other write: a full disk or damaged
+        // pages say so here too.
+        let path = self.path.as_path();
+        let err = |action| move |source| crate::error::sqlite_error(path, action, source);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -144,7 +139,7 @@ impl ExperimentStore for SqliteStore {
             .map_err(err("looking for a running experiment"))?;
         if let Some(id) = running {
             return Err(StoreError::ExperimentRunning {
-                path,
+                path: path.to_path_buf(),
                 team_id: experiment.team_id.clone(),
                 id,
             });
@@ -153,7 +148,7 @@ impl ExperimentStore for SqliteStore {
             .file_path
             .to_str()
             .ok_or_else(|| StoreError::NonUtf8Path {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 file: experiment.file_path.clone(),
             })?;
         let inserted = tx.execute(
@@ -181,7 +176,7 @@ impl ExperimentStore for SqliteStore {
         match inserted {
             Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
                 return Err(StoreError::ExperimentRunning {
-                    path,
+                    path: path.to_path_buf(),
                     team_id: experiment.team_id.clone(),
                     id: 0,
                 });
@@ -247,15 +242,10 @@ impl ExperimentStore for SqliteStore {
     }
 
     fn decide_experiment(&mut self, id: i64, decision: &NewDecision) -> Result<bool, StoreError> {
-        let path = self.path.clone();
-        let err = |action| {
-            let path = path.clone();
-            move |source| StoreError::Sqlite {
-                path: path.clone(),
-                action,
-                source,
-            }
-        };
+        // Through the store's one classifier, as every other write: a full disk or damaged
+        // pages say so here too.
+        let path = self.path.as_path();
+        let err = |action| move |source| crate::error::sqlite_error(path, action, source);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
