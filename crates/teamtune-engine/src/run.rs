@@ -36,9 +36,6 @@ pub struct RunOptions {
     /// The run is on a paused clock ([`virtual_runtime`](crate::virtual_runtime)): a human
     /// prompt then waits on the real clock, outside virtual time.
     pub virtual_time: bool,
-    /// The run's id, when the caller drew it before the run ([`new_run_id`]: a live
-    /// experiment assigns the run to a side from it); else one is drawn when the run ends.
-    pub run_id: Option<String>,
 }
 
 /// The HTTP clients, built on first use (only OpenAI members need them), one per connect
@@ -282,7 +279,7 @@ impl Engine {
             }
         }
         let end = Instant::now();
-        let run_id = opts.run_id.clone().unwrap_or_else(new_run_id);
+        let run_id = new_run_id();
         let mut team_runs = ctx.records.into_inner().unwrap_or_else(|p| p.into_inner());
         for r in &mut team_runs {
             r.run_id = Some(run_id.clone());

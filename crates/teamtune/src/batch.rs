@@ -38,9 +38,9 @@ pub fn uses_virtual_time(engine: &Engine) -> bool {
     engine.is_simulated()
 }
 
-/// Runs `opts.runs` runs; run `i` uses seed `run_seed(opts.seed, i)`. With a `split`, each
-/// run's id is drawn first, the run uses the engine of the sides its id falls on, and its
-/// team records are labelled with them. The sink may stop the batch by returning an error.
+/// Runs `opts.runs` runs; run `i` uses seed `run_seed(opts.seed, i)`. With a `split`, the
+/// run uses the engine of the sides its seed falls on, and its team records are labelled
+/// with them. The sink may stop the batch by returning an error.
 pub(crate) fn run_batch<E>(
     engine: &Engine,
     split: Option<&LiveSplit>,
@@ -63,24 +63,20 @@ where
     };
     rt.block_on(async {
         for i in 0..opts.runs {
-            let run_id = split.map(|_| teamtune_engine::new_run_id());
-            let mask = match (split, &run_id) {
-                (Some(s), Some(id)) => Some(s.assign(id)),
-                _ => None,
-            };
+            let seed = run_seed(opts.seed, i);
+            let mask = split.map(|s| s.assign(seed));
             let engine = match (split, mask) {
                 (Some(s), Some(m)) => s.engine(m),
                 _ => engine,
             };
             let run_opts = RunOptions {
-                seed: run_seed(opts.seed, i),
+                seed,
                 inputs: opts.inputs.clone(),
                 hitl: opts.hitl,
                 responder: opts.responder.clone(),
                 events: opts.events.clone(),
                 variant: opts.variant,
                 virtual_time,
-                run_id,
             };
             let record = interruptible(engine.run(&run_opts), virtual_time).await;
             if !virtual_time {

@@ -153,7 +153,6 @@ impl TrialRunner for WorkflowRunner {
                     events: None,
                     variant,
                     virtual_time,
-                    run_id: None,
                 };
                 let record = interruptible(engine.run(&opts), virtual_time).await;
                 if !virtual_time {

@@ -346,11 +346,13 @@ fn the_share_steps_up_while_the_guardrails_hold() {
         .status
         .success()
     );
-    run(d, 130, 11);
+    // 10 candidate runs are needed before a step; at a 10% share 200 runs give about 20.
+    run(d, 200, 11);
     let c = json(&teamtune(
         d,
         &["experiment", "check", "1", "--json", "--store", "s.db"],
     ));
+    assert!(c["candidate_runs"].as_u64().unwrap() >= 10, "{c}");
     assert_eq!(c["verdict"], "raise_share", "{c}");
     assert_eq!(c["share"], 0.25);
     let shown = show(d, 1);

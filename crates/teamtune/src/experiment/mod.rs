@@ -1,7 +1,7 @@
 //! Live experiments: A/B tests that ride on the runs a team makes anyway. An experiment
 //! stores a candidate configuration of a team and the share of its runs that use it
 //! ([`Autotuner::start_experiment`]); every recorded `teamtune run` of the workflow then puts
-//! each run on the control or the candidate side from its run id ([`split`]), runs it so
+//! each run on the control or the candidate side from its seed ([`split`]), runs it so
 //! without touching the file, and labels its team records with the variant and the
 //! experiment id (which keeps them out of the team's own history by default, like every trial
 //! run). [`Autotuner::check_experiment`] judges the runs so far with the sequential test

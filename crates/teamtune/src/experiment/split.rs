@@ -1,10 +1,11 @@
 //! Which side of a live experiment a run is on. The side follows from the experiment's id
-//! and the run's id alone (a hash mapped to [0, 1), candidate below the share), so every
-//! `teamtune run` process splits the same way without talking to the others, and the
-//! realised share converges on the configured one however many processes run.
+//! and the run's seed alone (a hash mapped to [0, 1), candidate below the share), so every
+//! `teamtune run` process splits without talking to the others, the realised share
+//! converges on the configured one however many processes run, and a batch given its seed
+//! back repeats its sides along with its runs.
 //!
 //! A [`LiveSplit`] holds one engine per combination of sides (one experiment: control and
-//! candidate), built once per batch: a run picks its engine from its id, runs, and its team
+//! candidate), built once per batch: a run picks its engine from its seed, runs, and its team
 //! records are labelled with the variant and the experiment id.
 
 use teamtune_engine::Engine;
@@ -12,10 +13,10 @@ use teamtune_model::{TeamConfig, Variant, Workflow, WorkflowRunRecord, stable_ha
 
 use crate::error::Error;
 
-/// Where `run_id` falls in [0, 1) for experiment `experiment_id`: uniform over run ids, and
-/// independent between experiments.
-pub fn split_point(experiment_id: i64, run_id: &str) -> f64 {
-    let hex = stable_hash(format!("{experiment_id}\u{1f}{run_id}").as_bytes());
+/// Where the run seeded `run_seed` falls in [0, 1) for experiment `experiment_id`: uniform
+/// over seeds, and independent between experiments.
+pub fn split_point(experiment_id: i64, run_seed: u64) -> f64 {
+    let hex = stable_hash(format!("{experiment_id}\u{1f}{run_seed:x}").as_bytes());
     let h = u64::from_str_radix(&hex, 16).unwrap_or(0);
     // FNV-1a's low bits are weak; the splitmix64 finaliser spreads every input bit.
     let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -25,9 +26,10 @@ pub fn split_point(experiment_id: i64, run_id: &str) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The side of run `run_id` in an experiment giving `share` of the runs to the candidate.
-pub fn side(experiment_id: i64, run_id: &str, share: f64) -> Variant {
-    if split_point(experiment_id, run_id) < share {
+/// The side of the run seeded `run_seed` in an experiment giving `share` of the runs to the
+/// candidate.
+pub fn side(experiment_id: i64, run_seed: u64, share: f64) -> Variant {
+    if split_point(experiment_id, run_seed) < share {
         Variant::Candidate
     } else {
         Variant::Baseline
@@ -75,12 +77,12 @@ impl LiveSplit {
         Ok(LiveSplit { arms, engines })
     }
 
-    /// The sides of run `run_id`, as a mask.
-    pub fn assign(&self, run_id: &str) -> usize {
+    /// The sides of the run seeded `run_seed`, as a mask.
+    pub fn assign(&self, run_seed: u64) -> usize {
         self.arms
             .iter()
             .enumerate()
-            .filter(|(_, a)| side(a.experiment_id, run_id, a.share) == Variant::Candidate)
+            .filter(|(_, a)| side(a.experiment_id, run_seed, a.share) == Variant::Candidate)
             .fold(0, |mask, (i, _)| mask | (1 << i))
     }
 
@@ -111,22 +113,23 @@ impl LiveSplit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use teamtune_engine::run_seed;
 
     #[test]
     fn the_split_is_deterministic_and_near_the_share() {
-        let ids: Vec<String> = (0..20_000).map(|i| format!("18a{i:x}-4d2-{i}")).collect();
+        let ids: Vec<u64> = (0..20_000).map(|i| run_seed(42, i)).collect();
         let candidates = ids
             .iter()
-            .filter(|id| side(7, id, 0.2) == Variant::Candidate)
+            .filter(|&&id| side(7, id, 0.2) == Variant::Candidate)
             .count();
         let share = candidates as f64 / ids.len() as f64;
         // Binomial sd at n = 20000, p = 0.2: 0.0028.
         assert!((share - 0.2).abs() < 0.012, "{share}");
-        assert!(ids.iter().all(|id| side(7, id, 0.2) == side(7, id, 0.2)));
+        assert!(ids.iter().all(|&id| side(7, id, 0.2) == side(7, id, 0.2)));
         // Another experiment splits the same runs independently.
         let both = ids
             .iter()
-            .filter(|id| {
+            .filter(|&&id| {
                 side(7, id, 0.5) == Variant::Candidate && side(8, id, 0.5) == Variant::Candidate
             })
             .count() as f64
@@ -137,9 +140,9 @@ mod tests {
     #[test]
     fn raising_the_share_keeps_earlier_candidates_on_the_candidate() {
         for i in 0..1000 {
-            let id = format!("run-{i}");
-            if side(3, &id, 0.1) == Variant::Candidate {
-                assert_eq!(side(3, &id, 0.25), Variant::Candidate);
+            let id = run_seed(9, i);
+            if side(3, id, 0.1) == Variant::Candidate {
+                assert_eq!(side(3, id, 0.25), Variant::Candidate);
             }
         }
     }
