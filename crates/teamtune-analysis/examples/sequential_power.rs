@@ -71,6 +71,7 @@ fn run(
         duration_seconds: d,
         success: rng.random::<f64>() >= failure_rate,
         tool_calls: (d / 6.0).round() as u64,
+        tokens: 0,
     }
 }
 

@@ -308,6 +308,8 @@ pub enum ObjectiveArg {
     Seconds,
     /// Tool calls per successful run.
     Calls,
+    /// Tokens (in and out) per successful run: needs runs that report tokens.
+    Tokens,
 }
 
 impl From<ObjectiveArg> for teamtune::Objective {
@@ -315,6 +317,7 @@ impl From<ObjectiveArg> for teamtune::Objective {
         match o {
             ObjectiveArg::Seconds => teamtune::Objective::SecondsPerSuccess,
             ObjectiveArg::Calls => teamtune::Objective::CallsPerSuccess,
+            ObjectiveArg::Tokens => teamtune::Objective::TokensPerSuccess,
         }
     }
 }

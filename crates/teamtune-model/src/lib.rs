@@ -37,7 +37,7 @@ pub use record::{
     MemberMetrics, StopCause, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
 };
 pub use seconds::Seconds;
-pub use sim::{SimOverrides, SimParams, ThinkTime};
+pub use sim::{SimOverrides, SimParams, SimTokens, ThinkTime};
 pub use team_config::{MemberConfig, TeamConfig};
 pub use template::normalize_template;
 pub use tuning::{SizeBounds, TUNABLE_KEYS, TuningBlock};

@@ -164,6 +164,19 @@ pub struct TeamRunRecord {
     pub stop_cause: Option<StopCause>,
 }
 
+impl TeamRunRecord {
+    /// Tokens in and out over every turn of every member; `None` when no turn reports any
+    /// (command members, Victor's records).
+    pub fn tokens(&self) -> Option<u64> {
+        self.member_metrics
+            .values()
+            .flat_map(|m| &m.turns)
+            .flat_map(|t| [t.tokens_in, t.tokens_out])
+            .flatten()
+            .fold(None, |sum, n| Some(sum.unwrap_or(0u64).saturating_add(n)))
+    }
+}
+
 /// One walk of a workflow graph: what `teamtune run --json` prints per run and what the store
 /// keeps beside the team records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{MAX_DURATION, MAX_TOOL_CALLS};
 use crate::seconds::{Seconds, number};
 
+/// The most tokens a simulated turn may name per key (a million: more than any context).
+const MAX_TOKENS: f64 = 1_000_000.0;
+
 /// Per-turn thinking time: fixed, or lognormal given its median and p95.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -24,6 +27,29 @@ pub struct SimParams {
     pub failure_rate: f64,
     pub hang_rate: f64,
     pub over_explore: f64,
+    /// Token use per turn; `None`: the member reports none (like a command member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<SimTokens>,
+}
+
+/// A simulated member's token use in one turn: `prompt_tokens + tokens_per_call * calls` in
+/// (each tool result is read back), `completion_tokens` out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimTokens {
+    pub prompt_tokens: u64,
+    pub tokens_per_call: u64,
+    pub completion_tokens: u64,
+}
+
+impl SimTokens {
+    /// Tokens in and out of a turn that made `calls` tool calls.
+    pub fn of_turn(&self, calls: u64) -> (u64, u64) {
+        (
+            self.prompt_tokens
+                .saturating_add(self.tokens_per_call.saturating_mul(calls)),
+            self.completion_tokens,
+        )
+    }
 }
 
 impl Default for SimParams {
@@ -39,6 +65,7 @@ impl Default for SimParams {
             failure_rate: 0.02,
             hang_rate: 0.0,
             over_explore: 0.0,
+            tokens: None,
         }
     }
 }
@@ -54,10 +81,30 @@ pub struct SimOverrides {
     pub failure_rate: Option<f64>,
     pub hang_rate: Option<f64>,
     pub over_explore: Option<f64>,
+    pub prompt_tokens: Option<f64>,
+    pub tokens_per_call: Option<f64>,
+    pub completion_tokens: Option<f64>,
 }
 
 impl SimOverrides {
     pub fn apply(&self, base: SimParams) -> SimParams {
+        let keys = [
+            self.prompt_tokens,
+            self.tokens_per_call,
+            self.completion_tokens,
+        ];
+        let tokens = if keys.iter().any(Option::is_some) {
+            // Whole numbers in range: `problems` checks them before a run.
+            let whole = |v: Option<f64>, base: u64| v.map_or(base, |v| v as u64);
+            let b = base.tokens.unwrap_or_default();
+            Some(SimTokens {
+                prompt_tokens: whole(self.prompt_tokens, b.prompt_tokens),
+                tokens_per_call: whole(self.tokens_per_call, b.tokens_per_call),
+                completion_tokens: whole(self.completion_tokens, b.completion_tokens),
+            })
+        } else {
+            base.tokens
+        };
         SimParams {
             work_calls: self.work_calls.unwrap_or(base.work_calls),
             call_latency_s: self.call_latency_s.unwrap_or(base.call_latency_s),
@@ -66,6 +113,7 @@ impl SimOverrides {
             failure_rate: self.failure_rate.unwrap_or(base.failure_rate),
             hang_rate: self.hang_rate.unwrap_or(base.hang_rate),
             over_explore: self.over_explore.unwrap_or(base.over_explore),
+            tokens,
         }
     }
 
@@ -84,6 +132,23 @@ impl SimOverrides {
                     number(v)
                 ),
             ));
+        }
+        for (name, v) in [
+            ("prompt_tokens", self.prompt_tokens),
+            ("tokens_per_call", self.tokens_per_call),
+            ("completion_tokens", self.completion_tokens),
+        ] {
+            if let Some(v) = v
+                && !(v >= 0.0 && v <= MAX_TOKENS && v.fract() == 0.0)
+            {
+                out.push((
+                    name,
+                    format!(
+                        "sim.{name} must be a whole number between 0 and {MAX_TOKENS}, got {}",
+                        number(v)
+                    ),
+                ));
+            }
         }
         for (name, v) in [
             ("call_latency_s", self.call_latency_s),

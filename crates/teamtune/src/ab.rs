@@ -37,14 +37,7 @@ pub struct AbOutcome {
 pub type ProgressFn<'a> = &'a mut dyn FnMut(u64, u64);
 
 pub fn outcomes(records: &[TeamRunRecord]) -> Vec<RunOutcome> {
-    records
-        .iter()
-        .map(|r| RunOutcome {
-            duration_seconds: r.duration_seconds,
-            success: r.success,
-            tool_calls: r.total_tool_calls,
-        })
-        .collect()
+    records.iter().map(RunOutcome::from_record).collect()
 }
 
 fn team_records<'a>(

@@ -345,6 +345,15 @@ impl Autotuner {
                         &mut results,
                     )? {
                         TwinEnd::Done => return Ok(results),
+                        TwinEnd::Fallback(why)
+                            if opts.objective != Objective::SecondsPerSuccess =>
+                        {
+                            observer.note(&format!(
+                                "{why}; the rule strategies minimise seconds per successful run, not {}: nothing is tried",
+                                opts.objective.as_str()
+                            ));
+                            return Ok(results);
+                        }
                         TwinEnd::Fallback(why) => {
                             observer.note(&format!("{why}: trying the rule strategies instead"));
                         }

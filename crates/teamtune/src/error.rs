@@ -124,6 +124,10 @@ pub enum Error {
     #[error("no twin of team `{team_id}`: {message}")]
     NoTwin { team_id: String, message: String },
     /// A history entry whose recorded result cannot be read.
+    #[error(
+        "team `{team_id}`: no run reports tokens, so tokens per successful run cannot be tuned"
+    )]
+    NoTokens { team_id: String },
     #[error("history entry {index} of team `{team_id}` is malformed: {message}")]
     CorruptHistory {
         team_id: String,
@@ -192,6 +196,7 @@ impl Error {
             | Error::SuggestionRefused { .. }
             | Error::Setting { .. }
             | Error::NoTwin { .. }
+            | Error::NoTokens { .. }
             | Error::ExperimentNotFound { .. }
             | Error::ExperimentRunning { .. }
             | Error::ExperimentEnded { .. }
@@ -230,6 +235,10 @@ impl Error {
             Error::ExperimentRunning { team_id, .. } => Some(format!(
                 "`teamtune experiment list --team-id {team_id}` shows it; `teamtune experiment stop ID` ends it"
             )),
+            Error::NoTokens { .. } => Some(
+                "openai members, simulated members with `sim.prompt_tokens`, and traces imported with `gen_ai.usage.*` attributes report tokens"
+                    .into(),
+            ),
             Error::ExperimentNotFound { .. } => {
                 Some("`teamtune experiment list` lists the experiments".into())
             }

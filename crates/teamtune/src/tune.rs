@@ -9,7 +9,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use teamtune_analysis::twin::{
-    MemberInfo, Observation, SearchSettings, SearchSpace, Twin, search, twin_suggestion,
+    MemberInfo, Objective, Observation, SearchSettings, SearchSpace, Twin, search, twin_suggestion,
 };
 use teamtune_analysis::{
     AbStatus, RunOutcome, SequentialObjective, SequentialRules, pairs_needed, tail_threshold,
@@ -65,6 +65,11 @@ impl Autotuner {
                     return Ok(TwinEnd::Done);
                 }
             };
+            if opts.objective == Objective::TokensPerSuccess && !twin.reports_tokens {
+                return Err(Error::NoTokens {
+                    team_id: opts.team_id.clone(),
+                });
+            }
             let fit = twin.check(opts.seed ^ round);
             if !fit.ok {
                 let why = format!(
@@ -152,12 +157,9 @@ impl Autotuner {
                 planned_pairs: planned.min(20),
                 tail_threshold_seconds: tail_threshold(&history, 1.5),
                 objective: match opts.objective {
-                    teamtune_analysis::twin::Objective::SecondsPerSuccess => {
-                        SequentialObjective::SecondsPerSuccess
-                    }
-                    teamtune_analysis::twin::Objective::CallsPerSuccess => {
-                        SequentialObjective::ToolCallsPerSuccess
-                    }
+                    Objective::SecondsPerSuccess => SequentialObjective::SecondsPerSuccess,
+                    Objective::CallsPerSuccess => SequentialObjective::ToolCallsPerSuccess,
+                    Objective::TokensPerSuccess => SequentialObjective::TokensPerSuccess,
                 },
                 ..SequentialRules::default()
             };

@@ -46,6 +46,9 @@ pub struct WhatIfPrediction {
     pub success_rate: f64,
     pub seconds_per_success: Option<f64>,
     pub tool_calls_per_run: f64,
+    /// Present when the team's runs report tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_per_run: Option<f64>,
     /// 90% intervals over twins refitted on resampled runs, by figure.
     pub intervals: IndexMap<String, [f64; 2]>,
 }
@@ -95,12 +98,13 @@ impl Autotuner {
             }
         }
         let mut intervals = IndexMap::new();
-        let figures: [Figure; 5] = [
+        let figures: [Figure; 6] = [
             ("mean_duration_seconds", |p| Some(p.mean_duration_seconds)),
             ("p95_duration_seconds", |p| Some(p.p95_duration_seconds)),
             ("success_rate", |p| Some(p.success_rate)),
             ("seconds_per_success", |p| p.seconds_per_success),
             ("tool_calls_per_run", |p| Some(p.tool_calls_per_run)),
+            ("tokens_per_run", |p| p.tokens_per_run),
         ];
         for (name, get) in figures {
             let mut v: Vec<f64> = samples
@@ -125,6 +129,7 @@ impl Autotuner {
                 success_rate: point.success_rate,
                 seconds_per_success: point.seconds_per_success,
                 tool_calls_per_run: point.tool_calls_per_run,
+                tokens_per_run: point.tokens_per_run,
                 intervals,
             },
             config,

@@ -24,6 +24,10 @@ pub struct RunOutcome {
     pub duration_seconds: f64,
     pub success: bool,
     pub tool_calls: u64,
+    /// Tokens in and out over the run; 0 when its members report none (a test minimising
+    /// tokens checks first that they do).
+    #[serde(default)]
+    pub tokens: u64,
 }
 
 impl RunOutcome {
@@ -32,6 +36,7 @@ impl RunOutcome {
             duration_seconds: r.duration_seconds,
             success: r.success,
             tool_calls: r.total_tool_calls,
+            tokens: r.tokens().unwrap_or(0),
         }
     }
 }
@@ -42,6 +47,7 @@ impl From<&RunSample> for RunOutcome {
             duration_seconds: r.duration_seconds,
             success: r.success,
             tool_calls: r.total_tool_calls,
+            tokens: 0,
         }
     }
 }
@@ -380,6 +386,7 @@ mod tests {
                 duration_seconds: *d,
                 success: i >= failures,
                 tool_calls: 10,
+                tokens: 0,
             })
             .collect()
     }
@@ -456,6 +463,7 @@ mod tests {
             duration_seconds: d,
             success: true,
             tool_calls: 0,
+            tokens: 0,
         };
         let a: Vec<RunOutcome> = [10.0, 12.0, 9.0, 11.0, 13.0].map(slow).to_vec();
         let b: Vec<RunOutcome> = [9.5, 11.5, 9.0, 10.5, 12.0].map(slow).to_vec();
@@ -515,12 +523,14 @@ mod reliability_tests {
                 duration_seconds: ok_s + i as f64 * 0.1,
                 success: true,
                 tool_calls: 5,
+                tokens: 0,
             })
             .collect();
         v.extend((0..failed).map(|i| RunOutcome {
             duration_seconds: failed_s + i as f64 * 0.1,
             success: false,
             tool_calls: 5,
+            tokens: 0,
         }));
         v
     }

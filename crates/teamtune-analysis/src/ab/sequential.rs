@@ -110,6 +110,8 @@ pub enum SequentialObjective {
     SecondsPerSuccess,
     /// sum(tool calls) / count(success).
     ToolCallsPerSuccess,
+    /// sum(tokens in and out) / count(success).
+    TokensPerSuccess,
 }
 
 impl SequentialObjective {
@@ -117,6 +119,7 @@ impl SequentialObjective {
         match self {
             SequentialObjective::SecondsPerSuccess => clean_duration(run.duration_seconds),
             SequentialObjective::ToolCallsPerSuccess => run.tool_calls as f64,
+            SequentialObjective::TokensPerSuccess => run.tokens as f64,
         }
     }
 
@@ -124,6 +127,7 @@ impl SequentialObjective {
         match self {
             SequentialObjective::SecondsPerSuccess => "seconds per successful run",
             SequentialObjective::ToolCallsPerSuccess => "tool calls per successful run",
+            SequentialObjective::TokensPerSuccess => "tokens per successful run",
         }
     }
 }
@@ -868,6 +872,7 @@ mod tests {
             duration_seconds: d,
             success,
             tool_calls: (d / 5.0) as u64,
+            tokens: 0,
         }
     }
 

@@ -188,16 +188,23 @@ fn scaled(
             duration_seconds: run.duration_seconds * scale,
             ..run
         },
-        SequentialObjective::ToolCallsPerSuccess => {
-            let x = (run.tool_calls as f64 * scale).max(0.0);
-            let floor = x.floor();
-            let up = rng.random::<f64>() < x - floor;
-            RunOutcome {
-                tool_calls: floor as u64 + u64::from(up),
-                ..run
-            }
-        }
+        SequentialObjective::ToolCallsPerSuccess => RunOutcome {
+            tool_calls: scaled_count(run.tool_calls, scale, rng),
+            ..run
+        },
+        SequentialObjective::TokensPerSuccess => RunOutcome {
+            tokens: scaled_count(run.tokens, scale, rng),
+            ..run
+        },
     }
+}
+
+/// `n * scale` as a whole number, rounded up or down at random so the mean is exact.
+fn scaled_count(n: u64, scale: f64, rng: &mut ChaCha8Rng) -> u64 {
+    let x = (n as f64 * scale).max(0.0);
+    let floor = x.floor();
+    let up = rng.random::<f64>() < x - floor;
+    floor as u64 + u64::from(up)
 }
 
 /// The smallest rate, at least [`RARE_EVENT_FLOOR`], of failures and slow runs in the
@@ -251,6 +258,7 @@ mod tests {
                 },
                 success: failure_every == 0 || i % failure_every != 1,
                 tool_calls: 10 + (i % 7) as u64,
+                tokens: 0,
             })
             .collect()
     }

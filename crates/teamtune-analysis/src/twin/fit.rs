@@ -7,6 +7,8 @@
 //!   think time on the number of other members; with one size it cannot be told from think
 //!   time and is taken as 0 (runs at another size, made by a later A/B test, fit it).
 //! - Calls: [`super::count_model`] on finished and exhausted turns.
+//! - Tokens: where turns report them, a least-squares line of a turn's tokens (in and out) on
+//!   its tool calls, per member: each tool result is read back into the context.
 //! - Hazards: errors per finished turn; hangs are turns cut off by a timeout after running
 //!   longer than the member's 95th-percentile finished turn (a slower cut turn is what
 //!   the turn-time distribution itself explains).
@@ -37,8 +39,23 @@ pub struct MemberModel {
     pub p_error: f64,
     /// Chance a turn never finishes.
     pub p_hang: f64,
+    /// Tokens per turn, when its turns report them.
+    pub tokens: Option<TokenModel>,
     /// Turns it was fitted from.
     pub turns: usize,
+}
+
+/// A member's tokens in one turn: `per_turn + per_call * calls`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenModel {
+    pub per_turn: f64,
+    pub per_call: f64,
+}
+
+impl TokenModel {
+    pub fn of_turn(&self, calls: u64) -> f64 {
+        self.per_turn + self.per_call * calls as f64
+    }
 }
 
 /// The fitted model of one team.
@@ -60,6 +77,8 @@ pub struct Twin {
     /// Some turn was cut off by a timeout: the team has been seen to stall, so configurations
     /// without a timeout are not considered.
     pub seen_cut_off: bool,
+    /// Some turn reported its tokens: the twin predicts tokens (else it cannot).
+    pub reports_tokens: bool,
 }
 
 /// One recorded run's outcome, for the fit check.
@@ -68,6 +87,8 @@ pub struct ObservedRun {
     pub duration_seconds: f64,
     pub success: bool,
     pub tool_calls: u64,
+    /// Tokens over the run, when its turns report them.
+    pub tokens: Option<u64>,
 }
 
 /// Why no twin could be fitted.
@@ -101,6 +122,8 @@ struct MemberData {
     errors: usize,
     latency: Vec<f64>,
     counts: Vec<CountObservation>,
+    /// (tool calls, tokens) of finished turns that report tokens.
+    tokens: Vec<(f64, f64)>,
 }
 
 impl Twin {
@@ -127,6 +150,7 @@ impl Twin {
                     duration_seconds: run.duration_seconds,
                     success: run.success,
                     tool_calls: run.total_tool_calls,
+                    tokens: run.tokens(),
                 });
                 for (id, m) in &run.member_metrics {
                     let budget = obs
@@ -149,6 +173,11 @@ impl Twin {
                                     d.errors += 1;
                                 }
                                 d.latency.extend(&t.tool_call_seconds);
+                                if t.tokens_in.is_some() || t.tokens_out.is_some() {
+                                    let tokens =
+                                        t.tokens_in.unwrap_or(0) + t.tokens_out.unwrap_or(0);
+                                    d.tokens.push((t.tool_calls as f64, tokens as f64));
+                                }
                                 d.finished.push(TurnObs {
                                     kind: t.kind,
                                     size,
@@ -187,23 +216,28 @@ impl Twin {
                 }
             }
         }
-        let coordination = (sizes.len() >= 2).then(|| coordination_slope(&data));
+        let coordination = (sizes.len() >= 2)
+            .then(|| coordination_slope(order.iter().filter_map(|id| data.get(id))));
         let c = coordination.unwrap_or(0.0);
         let seen_cut_off = data
             .values()
             .any(|d| !d.cut.is_empty() || d.killed_hanging > 0);
+        let reports_tokens = data.values().any(|d| !d.tokens.is_empty());
         let members: HashMap<String, MemberModel> = order
             .iter()
             .filter_map(|id| data.get(id).map(|d| (id.clone(), member_model(id, d, c))))
             .collect();
         let mut all = MemberData::default();
-        for d in data.values() {
+        // In the order members were first seen: the pooled samples, and so its replays, do
+        // not depend on the hash map's order.
+        for d in order.iter().filter_map(|id| data.get(id)) {
             all.finished.extend(&d.finished);
             all.cut.extend(&d.cut);
             all.killed_hanging += d.killed_hanging;
             all.errors += d.errors;
             all.latency.extend(&d.latency);
             all.counts.extend(&d.counts);
+            all.tokens.extend(&d.tokens);
         }
         Ok(Twin {
             team_id: team_id.to_string(),
@@ -214,6 +248,7 @@ impl Twin {
             runs,
             observed,
             seen_cut_off,
+            reports_tokens,
         })
     }
 
@@ -308,8 +343,22 @@ fn member_model(id: &str, d: &MemberData, coordination: f64) -> MemberModel {
         }),
         p_error: ratio(d.errors, finished),
         p_hang: ratio(hangs, turns),
+        tokens: token_model(&d.tokens),
         turns,
     }
+}
+
+/// The least-squares line of tokens on calls, slope and intercept at least 0.
+fn token_model(points: &[(f64, f64)]) -> Option<TokenModel> {
+    if points.is_empty() {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mean_tokens = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let per_call = slope(points.iter().copied());
+    let mean_calls = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let per_turn = (mean_tokens - per_call * mean_calls).max(0.0);
+    Some(TokenModel { per_turn, per_call })
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -335,9 +384,9 @@ fn slope(points: impl Iterator<Item = (f64, f64)>) -> f64 {
 }
 
 /// The within-member slope of think time on the number of other members.
-fn coordination_slope(data: &HashMap<String, MemberData>) -> f64 {
+fn coordination_slope<'a>(members: impl Iterator<Item = &'a MemberData>) -> f64 {
     let (mut sxx, mut sxy) = (0.0, 0.0);
-    for d in data.values() {
+    for d in members {
         let pts: Vec<(f64, f64)> = d
             .finished
             .iter()
@@ -357,5 +406,28 @@ fn coordination_slope(data: &HashMap<String, MemberData>) -> f64 {
         0.0
     } else {
         (sxy / sxx).max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_line_recovers_tokens_per_turn_and_per_call() {
+        let points: Vec<(f64, f64)> = (0..40)
+            .map(|i| {
+                let calls = (i % 9) as f64;
+                (calls, 1800.0 + 800.0 * calls)
+            })
+            .collect();
+        let m = token_model(&points).unwrap();
+        assert!((m.per_turn - 1800.0).abs() < 1e-6, "{m:?}");
+        assert!((m.per_call - 800.0).abs() < 1e-6, "{m:?}");
+        assert_eq!(m.of_turn(3), 1800.0 + 2400.0);
+        // Turns that all make the same number of calls: their mean, nothing per call.
+        let flat = token_model(&[(2.0, 500.0), (2.0, 700.0), (2.0, 600.0)]).unwrap();
+        assert_eq!((flat.per_turn, flat.per_call), (600.0, 0.0));
+        assert_eq!(token_model(&[]), None);
     }
 }

@@ -18,6 +18,8 @@ pub enum Objective {
     SecondsPerSuccess,
     /// Tool calls spent per successful run.
     CallsPerSuccess,
+    /// Tokens (in and out) spent per successful run; only for teams whose runs report them.
+    TokensPerSuccess,
 }
 
 impl Objective {
@@ -25,6 +27,7 @@ impl Objective {
         match self {
             Objective::SecondsPerSuccess => "seconds_per_success",
             Objective::CallsPerSuccess => "calls_per_success",
+            Objective::TokensPerSuccess => "tokens_per_success",
         }
     }
 }
@@ -40,18 +43,26 @@ pub struct Prediction {
     pub seconds_per_success: Option<f64>,
     pub tool_calls_per_run: f64,
     pub calls_per_success: Option<f64>,
+    /// `None` when the team's runs report no tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_per_run: Option<f64>,
+    /// `None` when the team's runs report no tokens, or no replayed run succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_per_success: Option<f64>,
     /// Some replayed run never ended (a hang with no timeout to cut it).
     pub never_ends: bool,
 }
 
 impl Prediction {
-    pub fn of(runs: &[ReplayedRun]) -> Prediction {
+    /// The figures of `runs`; with `tokens`, their token figures too.
+    pub fn of(runs: &[ReplayedRun], tokens: bool) -> Prediction {
         let n = runs.len().max(1) as f64;
         let never_ends = runs.iter().any(|r| !r.duration_seconds.is_finite());
         let durations: Vec<f64> = runs.iter().map(|r| r.duration_seconds).collect();
         let successes = runs.iter().filter(|r| r.success).count() as f64;
         let mean = durations.iter().sum::<f64>() / n;
         let calls = runs.iter().map(|r| r.tool_calls as f64).sum::<f64>() / n;
+        let tokens_per_run = tokens.then(|| runs.iter().map(|r| r.tokens).sum::<f64>() / n);
         let rate = successes / n;
         let finite = |v: f64| v.is_finite().then_some(v);
         Prediction {
@@ -68,6 +79,11 @@ impl Prediction {
                 .and_then(finite),
             tool_calls_per_run: calls,
             calls_per_success: (rate > 0.0).then(|| calls / rate).and_then(finite),
+            tokens_per_run,
+            tokens_per_success: tokens_per_run
+                .filter(|_| rate > 0.0)
+                .map(|t| t / rate)
+                .and_then(finite),
             never_ends,
         }
     }
@@ -77,6 +93,7 @@ impl Prediction {
         match objective {
             Objective::SecondsPerSuccess => self.seconds_per_success,
             Objective::CallsPerSuccess => self.calls_per_success,
+            Objective::TokensPerSuccess => self.tokens_per_success,
         }
         .unwrap_or(f64::INFINITY)
     }
@@ -92,6 +109,6 @@ impl Twin {
 
     /// The figures of `runs` replayed runs of `config`.
     pub fn predict(&self, config: &TeamConfig, runs: usize, seed: u64) -> Prediction {
-        Prediction::of(&self.replay(config, runs, seed))
+        Prediction::of(&self.replay(config, runs, seed), self.reports_tokens)
     }
 }

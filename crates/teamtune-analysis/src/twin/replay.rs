@@ -9,7 +9,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use teamtune_model::{Formation, TeamConfig, TurnKind};
 
-use super::fit::{MemberModel, Twin};
+use super::fit::{MemberModel, TokenModel, Twin};
 
 /// One replayed run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,25 +18,30 @@ pub struct ReplayedRun {
     pub duration_seconds: f64,
     pub success: bool,
     pub tool_calls: u64,
+    /// Tokens in and out (0 when the twin has no token model).
+    pub tokens: f64,
 }
 
 struct Turn {
     seconds: f64,
     ok: bool,
     calls: u64,
+    tokens: f64,
 }
 
 /// A configuration resolved against the twin, ready to replay many times.
 pub struct Replayer<'a> {
     config: &'a TeamConfig,
     models: Vec<&'a MemberModel>,
+    /// Each member's tokens per turn: its own model, else the team's pooled one.
+    tokens: Vec<Option<TokenModel>>,
     coordination: f64,
     manager: usize,
 }
 
 impl<'a> Replayer<'a> {
     pub fn new(twin: &'a Twin, config: &'a TeamConfig) -> Self {
-        let models = config
+        let models: Vec<&MemberModel> = config
             .members
             .iter()
             .map(|m| {
@@ -50,9 +55,14 @@ impl<'a> Replayer<'a> {
                 twin.member(&m.id, clone_of)
             })
             .collect();
+        let tokens = models
+            .iter()
+            .map(|m| m.tokens.or(twin.pooled.tokens))
+            .collect();
         Replayer {
             config,
             models,
+            tokens,
             coordination: twin.coordination_s,
             manager: config
                 .members
@@ -75,6 +85,12 @@ impl<'a> Replayer<'a> {
             let t = self.turn(i, kind, n, left[i], pool, rng);
             left[i] = left[i].map(|l| l.saturating_sub(t.calls));
             pool = pool.map(|p| p.saturating_sub(t.calls));
+            t
+        };
+        let mut tokens = 0.0;
+        let mut turn = |i: usize, kind: TurnKind, rng: &mut ChaCha8Rng| -> Turn {
+            let t = turn(i, kind, rng);
+            tokens += t.tokens;
             t
         };
         let (elapsed, ok, calls) = match cfg.team_formation {
@@ -151,11 +167,13 @@ impl<'a> Replayer<'a> {
                 duration_seconds: limit,
                 success: false,
                 tool_calls: calls,
+                tokens,
             },
             _ => ReplayedRun {
                 duration_seconds: elapsed,
                 success: ok && elapsed.is_finite(),
                 tool_calls: calls,
+                tokens,
             },
         }
     }
@@ -195,15 +213,18 @@ impl<'a> Replayer<'a> {
         };
         let seconds = if hang { f64::INFINITY } else { think + tools };
         match self.config.members[i].timeout_seconds {
+            // A turn cut off reports no calls and no tokens, as the engine records it.
             Some(limit) if seconds > limit => Turn {
                 seconds: limit,
                 ok: false,
                 calls: 0,
+                tokens: 0.0,
             },
             _ => Turn {
                 seconds,
                 ok: !exhausted && !fail && seconds.is_finite(),
                 calls,
+                tokens: self.tokens[i].map_or(0.0, |t| t.of_turn(calls)),
             },
         }
     }

@@ -31,6 +31,7 @@ fn run(rng: &mut ChaCha8Rng, difficulty: f64, speed: f64, failure_rate: f64) -> 
         duration_seconds: d,
         success: rng.random::<f64>() >= failure_rate,
         tool_calls: (d / 6.0).round() as u64,
+        tokens: 0,
     }
 }
 
@@ -208,6 +209,7 @@ fn any_run() -> impl Strategy<Value = RunOutcome> {
             duration_seconds,
             success,
             tool_calls,
+            tokens: 0,
         })
 }
 

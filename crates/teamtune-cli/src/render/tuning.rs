@@ -66,6 +66,7 @@ fn result_lines(n: usize, r: &teamtune::OptimizationResult) -> Vec<String> {
     if let Some(imp) = r.improvement_percentage {
         let of = match (r.objective, r.metric) {
             (Some(teamtune::Objective::CallsPerSuccess), _) => " in tool calls per successful run",
+            (Some(teamtune::Objective::TokensPerSuccess), _) => " in tokens per successful run",
             (Some(_), _) | (None, Some(teamtune::AbMetric::SuccessRate)) => {
                 " in seconds per successful run"
             }

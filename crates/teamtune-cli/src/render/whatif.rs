@@ -54,6 +54,17 @@ pub fn print_whatif(r: &teamtune::WhatIfReport) {
         p.tool_calls_per_run,
         iv("tool_calls_per_run")
     );
+    if let (Some(ct), Some(pt)) = (c.tokens_per_run, p.tokens_per_run) {
+        outln!(
+            "{:<22} {:>14.0} {BOLD}{:>14.0}{RESET}{}",
+            "tokens per run",
+            ct,
+            pt,
+            p.intervals
+                .get("tokens_per_run")
+                .map_or(String::new(), |[lo, hi]| format!("  [{lo:.0}, {hi:.0}]"))
+        );
+    }
     let f = &r.fit;
     outln!(
         "fit: {} recorded runs, KS distance {:.3} (threshold {:.3}), success gap {:.1} points (threshold {:.1}): {}",

@@ -187,3 +187,130 @@ fn a_bad_tuning_block_names_its_line() {
         "{err}"
     );
 }
+
+/// Three members that read every tool result back (tokens per call) and spend most of an
+/// ample budget anyway: tokens per successful run fall when the budgets are cut.
+const TOKENS: &str = r#"workflows:
+  w:
+    nodes:
+      - id: chatty_team
+        type: team
+        team_formation: parallel
+        timeout_seconds: 900
+        sim: {work_calls: 12, over_explore: 0.8, think_s: 4, call_latency_s: 0.5, failure_rate: 0.01, prompt_tokens: 1500, tokens_per_call: 800, completion_tokens: 300}
+        members:
+          - {id: reader, role: reader, goal: "Read the change", tool_budget: 40}
+          - {id: checker, role: checker, goal: "Check the tests", tool_budget: 40}
+          - {id: writer, role: writer, goal: "Write the review", tool_budget: 40}
+"#;
+
+#[test]
+fn apply_auto_minimises_tokens_when_asked_and_refuses_teams_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = write(d, "chatty.yaml", TOKENS);
+    let f = f.to_str().unwrap();
+    let ran = teamtune(
+        d,
+        &[
+            "run", f, "--runs", "20", "--seed", "3", "--store", "t.db", "--json",
+        ],
+    );
+    assert!(
+        ran.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&ran)
+    );
+    let first: Value = serde_json::from_str(stdout(&ran).lines().next().unwrap()).unwrap();
+    let turn = &first["team_runs"][0]["member_metrics"]["reader"]["turns"][0];
+    let calls = turn["tool_calls"].as_u64().unwrap();
+    assert_eq!(
+        turn["tokens_in"].as_u64(),
+        Some(1500 + 800 * calls),
+        "{turn}"
+    );
+    assert_eq!(turn["tokens_out"], 300);
+
+    let whatif = teamtune(
+        d,
+        &[
+            "whatif",
+            "--team-id",
+            "chatty_team",
+            "--config",
+            f,
+            "--store",
+            "t.db",
+            "--json",
+            "--set",
+            "tool_budget=8",
+        ],
+    );
+    assert_eq!(whatif.status.code(), Some(0), "{}", stderr(&whatif));
+    let w: Value = serde_json::from_str(&stdout(&whatif)).unwrap();
+    let tokens = w["predicted"]["tokens_per_run"].as_f64().unwrap();
+    assert!(tokens < 3.0 * (1800.0 + 800.0 * 8.0) + 1.0, "{w}");
+    assert!(
+        w["predicted"]["intervals"]["tokens_per_run"].is_array(),
+        "{w}"
+    );
+
+    let out = teamtune(
+        d,
+        &[
+            "apply",
+            "--team-id",
+            "chatty_team",
+            "--config",
+            f,
+            "--store",
+            "t.db",
+            "--auto",
+            "--objective",
+            "tokens",
+            "--max-trial-runs",
+            "120",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let results: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = &results[0];
+    assert_eq!(first["objective"], "tokens_per_success", "{results:#}");
+    assert_eq!(first["validation_status"], "passed", "{first:#}");
+    assert!(
+        first["sequential_decision"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("tokens per successful run"),
+        "{first:#}"
+    );
+    let text = std::fs::read_to_string(f).unwrap();
+    assert!(!text.contains("tool_budget: 40"), "{text}");
+
+    // The pool team's members report no tokens: tuning them for tokens is refused.
+    let pool = recorded(d);
+    let out = teamtune(
+        d,
+        &[
+            "apply",
+            "--team-id",
+            "pool_team",
+            "--config",
+            &pool,
+            "--store",
+            "t.db",
+            "--auto",
+            "--objective",
+            "tokens",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("team `pool_team`: no run reports tokens"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}

@@ -83,15 +83,26 @@ pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
     // Sampled think times have an unbounded tail: a turn lasts at most `Seconds::MAX`.
     tokio::time::sleep(Seconds::saturating(duration).as_duration()).await;
     let latencies = vec![p.call_latency_s; usize::try_from(calls).unwrap_or(0)];
+    let (tokens_in, tokens_out) = match p.tokens {
+        Some(t) => {
+            let (i, o) = t.of_turn(calls);
+            (Some(i), Some(o))
+        }
+        None => (None, None),
+    };
     if exhausted {
         return TurnOutcome {
             tool_call_seconds: latencies,
+            tokens_in,
+            tokens_out,
             ..TurnOutcome::stopped(StopCause::BudgetExhausted, calls)
         };
     }
     if plan.fail {
         return TurnOutcome {
             tool_call_seconds: latencies,
+            tokens_in,
+            tokens_out,
             ..TurnOutcome::failed(StopCause::Error, "simulated failure", calls)
         };
     }
@@ -109,6 +120,8 @@ pub(crate) async fn turn(p: &SimParams, input: &TurnInput<'_>) -> TurnOutcome {
     );
     TurnOutcome {
         tool_call_seconds: latencies,
+        tokens_in,
+        tokens_out,
         ..done
     }
 }
