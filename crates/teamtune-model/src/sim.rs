@@ -139,7 +139,7 @@ impl SimOverrides {
             ("completion_tokens", self.completion_tokens),
         ] {
             if let Some(v) = v
-                && !(v >= 0.0 && v <= MAX_TOKENS && v.fract() == 0.0)
+                && !((0.0..=MAX_TOKENS).contains(&v) && v.fract() == 0.0)
             {
                 out.push((
                     name,
