@@ -704,6 +704,7 @@ fn random_team(d: &mut Draw, formation: Formation) -> Team {
             failure_rate,
             hang_rate,
             over_explore,
+            tokens: None,
         },
         members,
         timeout_seconds: None,
@@ -803,6 +804,7 @@ fn near_optimal_team(d: &mut Draw) -> Team {
             failure_rate,
             hang_rate: 0.0,
             over_explore,
+            tokens: None,
         },
         members,
         timeout_seconds: None,
@@ -896,6 +898,7 @@ fn shrink_and_raise(d: &mut Draw, chain: bool) -> Team {
                 0.0
             },
             over_explore: 0.0,
+            tokens: None,
         },
         members,
         timeout_seconds: None,
@@ -963,6 +966,7 @@ fn grow_and_tighten(d: &mut Draw) -> Team {
                 0.0
             },
             over_explore: round_to(d.uniform(0.5, 0.8), 2),
+            tokens: None,
         },
         members,
         timeout_seconds: None,
