@@ -52,11 +52,22 @@ window.addEventListener('load', () => {
     const svg = f.querySelector('svg');
     const marks = svg ? svg.querySelectorAll('polyline,circle,rect,polygon,path,line').length : 0;
     const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
-    return f.dataset.chart + '=' + (marks > 0 && box.width > 300 && box.height > 50 ? 'drawn' : 'missing');
+    return f.dataset.chart + '=' + (marks > 0 && box.width > 200 && box.height > 20 ? 'drawn' : 'missing');
   });
+  // Text that runs past its chart's own box is cut off on screen.
+  const clipped = [];
+  for (const svg of document.querySelectorAll('figure[data-chart] > svg')) {
+    const box = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text')) {
+      const b = t.getBoundingClientRect();
+      if (b.left < box.left - 0.5 || b.top < box.top - 0.5 || b.right > box.right + 0.5 || b.bottom > box.bottom + 0.5) {
+        clipped.push(svg.closest('figure').dataset.chart + ': ' + t.textContent);
+      }
+    }
+  }
   const out = document.createElement('pre');
   out.id = 'probe';
-  out.textContent = 'errors=' + JSON.stringify(window.__errors) + '\n' + drawn.join('\n');
+  out.textContent = 'errors=' + JSON.stringify(window.__errors) + '\nclipped=' + JSON.stringify(clipped) + '\n' + drawn.join('\n');
   document.body.appendChild(out);
 });
 </script>"#;
@@ -108,30 +119,37 @@ fn the_report_draws_every_chart_in_chromium_without_console_errors() {
     );
     let probed = html.replacen("<head>", &format!("<head>{PROBE}"), 1);
     let page = crate::write(dir.path(), "probed.html", &probed);
-    let out = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1280,900",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let probe = dom
-        .split("<pre id=\"probe\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("the probe ran: {}", String::from_utf8_lossy(&out.stderr)));
-    assert!(probe.starts_with("errors=[]"), "console errors: {probe}");
-    for chart in teamtune::REPORT_CHARTS {
+    // A laptop and a narrow window.
+    for size in ["1280,900", "480,900"] {
+        let out = Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                &format!("--window-size={size}"),
+                "--virtual-time-budget=3000",
+                "--dump-dom",
+            ])
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("chromium runs");
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let probe = dom
+            .split("<pre id=\"probe\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</pre>").next())
+            .unwrap_or_else(|| panic!("the probe ran: {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(probe.starts_with("errors=[]"), "console errors: {probe}");
         assert!(
-            probe.contains(&format!("{chart}=drawn")),
-            "{chart} not drawn:\n{probe}"
+            probe.contains("\nclipped=[]\n"),
+            "text cut off at {size}: {probe}"
         );
+        for chart in teamtune::REPORT_CHARTS {
+            assert!(
+                probe.contains(&format!("{chart}=drawn")),
+                "{chart} not drawn at {size}:\n{probe}"
+            );
+        }
     }
 }
 

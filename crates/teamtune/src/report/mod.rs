@@ -72,6 +72,8 @@ h1 {{ font-size: 1.5em; margin-bottom: 0; }} h2 {{ font-size: 1.15em; margin: 1.
 figure {{ margin: 0 0 1em; }} svg {{ width: 100%; height: auto; display: block; font-family: system-ui, sans-serif; }}
 .meta {{ color: #444; }} .empty {{ font-style: italic; color: #444; }}
 table {{ border-collapse: collapse; }} td, th {{ padding: 2px 10px 2px 0; text-align: left; }}
+figcaption ul.legend {{ list-style: none; padding: 0; margin: .2em 0 .6em; display: flex; flex-wrap: wrap; gap: .2em 1.4em; font-size: .9em; }}
+svg.glyph {{ width: 40px; height: 12px; display: inline-block; vertical-align: middle; }}
 </style></head><body>
 {patterns}
 <h1>Team <code>{team}</code></h1>
@@ -99,24 +101,6 @@ table {{ border-collapse: collapse; }} td, th {{ padding: 2px 10px 2px 0; text-a
             }
         }
         html.push_str("</figure></section>\n");
-    }
-    if !d.tests.is_empty() {
-        html.push_str("<table><tr><th>#</th><th>candidate</th><th>runs per side</th><th>improvement</th><th>95% interval</th><th>outcome</th></tr>");
-        for (i, t) in d.tests.iter().enumerate() {
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td>{} / {}</td><td>{:+.1}%</td><td>[{:+.1}, {:+.1}]</td><td>{}</td></tr>",
-                i + 1,
-                esc(&data::short(t.candidate_hash.as_deref())),
-                t.runs_per_side.0,
-                t.runs_per_side.1,
-                t.improvement,
-                t.ci_low,
-                t.ci_high,
-                esc(&t.status)
-            );
-        }
-        html.push_str("</table>\n");
     }
     html.push_str("</body></html>\n");
     html
