@@ -32,7 +32,7 @@ pub use limits::{
     MAX_DURATION, MAX_NESTING, MAX_RETRIES, MAX_TEAM_ITERATIONS, MAX_TOKENS, MAX_TOOL_CALLS,
     MAX_WORKFLOW_ITERATIONS,
 };
-pub use load::{check_nesting, load_file, load_str};
+pub use load::{DEFAULT_TEAM_MAX_ITERATIONS, check_nesting, load_file, load_str};
 pub use record::{
     MemberMetrics, StopCause, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
 };

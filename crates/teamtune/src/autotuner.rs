@@ -11,7 +11,7 @@ use teamtune_analysis::{
     Baselines, Insight, RunSample, Strategy, Suggestion, analyze, analyze_with, default_strategies,
     evidence_detectors, samples_from_store, suggest,
 };
-use teamtune_metrics::read_metrics_file;
+use teamtune_metrics::{parse_metrics_str, read_metrics_file};
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
 use teamtune_store::{RunQuery, SqliteStore, Store};
 
@@ -26,14 +26,55 @@ pub enum MetricsSource {
     Store,
     /// A metrics file: a JSON array, one object, or JSON lines (Victor's record shape).
     File(PathBuf),
+    /// Several metrics files and in-memory record sets, read in order as one history (what
+    /// the seed's Python `PerformanceAnalyzer` holds after several loads).
+    Inputs(Vec<MetricsInput>),
+}
+
+/// One part of a [`MetricsSource::Inputs`] history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsInput {
+    /// A metrics file, as [`MetricsSource::File`] reads it.
+    File(PathBuf),
+    /// Records held in memory as JSON text in any of a metrics file's shapes; `name` stands
+    /// for the file in messages (e.g. `metrics_history`).
+    Json { name: String, text: String },
+}
+
+impl MetricsInput {
+    /// The records of `team_id` (every record when `None`), or an error naming the input,
+    /// the record index and the field.
+    fn read(&self, team_id: Option<&str>) -> Result<Vec<RunSample>, Error> {
+        match self {
+            MetricsInput::File(path) => {
+                read_metrics_file(path, team_id).map_err(|e| Error::Input {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })
+            }
+            MetricsInput::Json { name, text } => {
+                parse_metrics_str(text, team_id).map_err(|e| Error::Input {
+                    path: PathBuf::from(name),
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            MetricsInput::File(path) => path.display().to_string(),
+            MetricsInput::Json { name, .. } => name.clone(),
+        }
+    }
 }
 
 /// A team's runs as an analysis reads them.
-struct Samples {
-    chosen: Vec<RunSample>,
+pub(crate) struct Samples {
+    pub chosen: Vec<RunSample>,
     /// The team's own runs in its other configurations (store only).
-    own_history: Vec<RunSample>,
-    scope: RunScope,
+    pub own_history: Vec<RunSample>,
+    pub scope: RunScope,
 }
 
 /// `teamtune analyze --json`.
@@ -213,24 +254,23 @@ impl Autotuner {
 
     /// The team's recorded runs as analysis samples, with what was read. From the store,
     /// the autotuner's [`RunSelection`]; `file_hash` names the current configuration.
-    fn samples(
+    pub(crate) fn samples(
         &self,
         team_id: &str,
         source: &MetricsSource,
         file_hash: Option<String>,
     ) -> Result<Samples, Error> {
         match source {
-            MetricsSource::File(path) => {
-                let chosen = read_metrics_file(path, Some(team_id)).map_err(|e| Error::Input {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                Ok(Samples {
-                    chosen,
-                    own_history: Vec::new(),
-                    scope: RunScope::whole_file(),
-                })
-            }
+            MetricsSource::File(path) => Ok(Samples {
+                chosen: MetricsInput::File(path.clone()).read(Some(team_id))?,
+                own_history: Vec::new(),
+                scope: RunScope::whole_file(),
+            }),
+            MetricsSource::Inputs(inputs) => Ok(Samples {
+                chosen: read_inputs(inputs, Some(team_id))?,
+                own_history: Vec::new(),
+                scope: RunScope::whole_file(),
+            }),
             MetricsSource::Store => self.using_store(Access::Read, |store| {
                 let all = store.team_runs(team_id, &RunQuery::new())?;
                 let picked = select(all, &self.selection, file_hash);
@@ -252,7 +292,7 @@ impl Autotuner {
         Ok(Some(find_team(&file, team_id)?.config_hash()))
     }
 
-    fn require_runs(
+    pub(crate) fn require_runs(
         &self,
         team_id: &str,
         samples: &[RunSample],
@@ -270,6 +310,14 @@ impl Autotuner {
         }
         let (place, known) = match source {
             MetricsSource::File(p) => (p.display().to_string(), None),
+            MetricsSource::Inputs(inputs) => (
+                inputs
+                    .iter()
+                    .map(MetricsInput::name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None,
+            ),
             MetricsSource::Store => (
                 format!("the store {}", self.store_location()),
                 Some(self.using_store(Access::Read, |s| Ok(s.team_ids()?))?),
@@ -285,7 +333,7 @@ impl Autotuner {
     pub fn analyze(&self, team_id: &str, source: &MetricsSource) -> Result<AnalysisReport, Error> {
         let file_hash = match source {
             MetricsSource::Store => self.selection_hash(team_id)?,
-            MetricsSource::File(_) => None,
+            MetricsSource::File(_) | MetricsSource::Inputs(_) => None,
         };
         let Samples {
             chosen,
@@ -374,6 +422,18 @@ impl Autotuner {
             .filter(|b| b.improvement_percent >= crate::ApplyOptions::DEFAULT_THRESHOLD_PERCENT)
             .map(|b| twin_suggestion(&twin, &fit, config, &outcome, b)))
     }
+}
+
+/// The records of every input in order.
+pub(crate) fn read_inputs(
+    inputs: &[MetricsInput],
+    team_id: Option<&str>,
+) -> Result<Vec<RunSample>, Error> {
+    let mut all = Vec::new();
+    for input in inputs {
+        all.extend(input.read(team_id)?);
+    }
+    Ok(all)
 }
 
 /// The team node `team_id` of a loaded file, or an error naming the teams it has.

@@ -8,7 +8,9 @@
 //! [`Autotuner::suggest`], [`Autotuner::apply`], [`Autotuner::benchmark`],
 //! [`Autotuner::history`], [`Autotuner::rollback`], [`Autotuner::check`],
 //! [`Autotuner::export`], [`Autotuner::import_otel`] (team runs from OpenTelemetry traces),
-//! [`Autotuner::report`] (an HTML report). Trial runs go through a [`TrialRunner`].
+//! [`Autotuner::report`] (an HTML report), [`Autotuner::suggest_for_config`] (teams run
+//! outside teamtune, recorded with [`Autotuner::record_runs`]). Trial runs go through a
+//! [`TrialRunner`].
 
 mod ab;
 mod apply;
@@ -22,6 +24,7 @@ mod coverage;
 mod error;
 mod experiment;
 mod export;
+mod external;
 mod fs;
 mod history;
 mod import;
@@ -42,7 +45,7 @@ pub use ab::{AbOutcome, AbPlan, ArmRunner, outcomes, run_ab};
 pub use apply::{
     ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet,
 };
-pub use autotuner::{AnalysisReport, Autotuner, MetricsSource, SuggestionReport};
+pub use autotuner::{AnalysisReport, Autotuner, MetricsInput, MetricsSource, SuggestionReport};
 pub use baseline_choice::{BaselineChoice, BaselineSource, BaselinesUsed};
 pub use batch::{BatchOptions, BatchSummary};
 pub use benchmark::BenchmarkReport;
@@ -52,6 +55,7 @@ pub use experiment::{
     Candidate, ExperimentCheck, ExperimentJoin, ExperimentPlan, ExperimentReport,
     ExperimentVerdict, WatchEvent, WatchEventKind, WatchOptions, Watcher, side, split_point,
 };
+pub use external::external_config_hash;
 pub use fs::{atomic_write, remove_stale_temp_files};
 pub use history::{CheckReport, CheckStatus, RollbackReport};
 pub use import::ImportReport;
@@ -60,7 +64,7 @@ pub use preflight::Readiness;
 pub use record::{RunReport, Runnable, STORE_BYTES_PER_MEMBER_RUN};
 pub use report::REPORT_CHARTS;
 pub use run_selection::{HashSource, RunScope, RunSelection};
-pub use stop::{Signal, request_stop, stop_on_signals, stop_requested};
+pub use stop::{Signal, clear_stop, request_stop, stop_on_signals, stop_requested};
 pub use suggestion_file::SuggestionFile;
 pub use trial::{TrialRunner, WorkflowRunner};
 pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, WorkflowSummary};

@@ -67,6 +67,13 @@ pub fn request_stop(signal: Signal) {
     });
 }
 
+/// Forgets the stop request, so later batches run again: for a host program that handles the
+/// interrupt itself and goes on (the Python package raises `KeyboardInterrupt` and its caller
+/// may catch it). Batches still running when it is called may miss the request.
+pub fn clear_stop() {
+    STOP.send_replace(None);
+}
+
 /// The signal that asked runs to stop, if one did.
 pub fn stop_requested() -> Option<Signal> {
     *STOP.borrow()

@@ -28,6 +28,7 @@ use crate::locate::LineIndex;
 use crate::workflow::WorkflowFile;
 
 pub use self::prescan::check_nesting;
+pub use self::team::DEFAULT_TEAM_MAX_ITERATIONS;
 
 pub fn load_file(path: &Path) -> Result<WorkflowFile, LoadError> {
     let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {

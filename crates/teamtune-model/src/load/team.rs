@@ -12,7 +12,8 @@ use crate::template::normalize_template;
 use crate::workflow::{MemberRunner, MemberSpec, Provider, TeamNode};
 
 /// Default consensus rounds cap.
-const DEFAULT_TEAM_MAX_ITERATIONS: u32 = 3;
+/// A team's `max_iterations` when its node gives none.
+pub const DEFAULT_TEAM_MAX_ITERATIONS: u32 = 3;
 
 impl Builder<'_, '_> {
     pub(super) fn team(
