@@ -227,6 +227,11 @@ impl Autotuner {
         }
     }
 
+    /// The teams with runs in the store.
+    pub fn team_ids(&self) -> Result<Vec<String>, Error> {
+        self.using_store(Access::Read, |store| Ok(store.team_ids()?))
+    }
+
     /// Runs `f` on the store, opening it first when it is a path.
     pub(crate) fn using_store<R>(
         &self,
@@ -422,6 +427,17 @@ impl Autotuner {
             .filter(|b| b.improvement_percent >= crate::ApplyOptions::DEFAULT_THRESHOLD_PERCENT)
             .map(|b| twin_suggestion(&twin, &fit, config, &outcome, b)))
     }
+}
+
+/// How many records the metrics file at `path` holds, reading (and so checking) every one:
+/// the first bad record is an error naming its index and field.
+pub fn count_metrics_records(path: &Path) -> Result<usize, Error> {
+    let bad = |message: String| Error::Input {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    teamtune_metrics::for_each_record(file, |_| {}).map_err(|e| bad(e.to_string()))
 }
 
 /// The records of every input in order.

@@ -45,7 +45,9 @@ pub use ab::{AbOutcome, AbPlan, ArmRunner, outcomes, run_ab};
 pub use apply::{
     ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet,
 };
-pub use autotuner::{AnalysisReport, Autotuner, MetricsInput, MetricsSource, SuggestionReport};
+pub use autotuner::{
+    AnalysisReport, Autotuner, MetricsInput, MetricsSource, SuggestionReport, count_metrics_records,
+};
 pub use baseline_choice::{BaselineChoice, BaselineSource, BaselinesUsed};
 pub use batch::{BatchOptions, BatchSummary};
 pub use benchmark::BenchmarkReport;
@@ -91,8 +93,9 @@ pub use teamtune_otel::{ImportOptions as OtelImportOptions, OtelError};
 // The workflow types the benchmark's oracle and scenario generator read: they judge the
 // tuner, so they may know the simulator's parameters; the tuner never reads them.
 pub use teamtune_model::{
-    Formation, HitlType, LoadError, MemberConfig, MemberMetrics, StopCause, TeamConfig,
-    TeamNotFound, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
+    DEFAULT_TEAM_MAX_ITERATIONS, Formation, HitlType, LoadError, MemberConfig, MemberMetrics,
+    StopCause, TeamConfig, TeamNotFound, TeamRunRecord, TurnKind, TurnRecord, Variant,
+    WorkflowRunRecord,
 };
 pub use teamtune_model::{
     MemberRunner, MemberSpec, NodeKind, SimOverrides, SimParams, TeamNode, ThinkTime, Workflow,
