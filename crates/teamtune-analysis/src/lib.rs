@@ -48,5 +48,5 @@ pub use insight::Insight;
 pub use run_sample::{FailureKind, MemberSample, RunSample, samples_from_store};
 pub use stats::compare::{Comparison, compare};
 pub use strategy::{Strategy, StrategyContext, apply_suggestion, default_strategies, suggest};
-pub use suggestion::{Priority, Suggestion, SuggestionType};
+pub use suggestion::{Priority, Suggestion, SuggestionType, suggestion_id};
 pub use summary::{MemberSummary, Summary};

@@ -35,6 +35,16 @@ fn victor_baselines() -> PyResult<String> {
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
+/// A workflow document (JSON text of the parsed file, as the seed's callers hold it) as
+/// block-style YAML, which teamtune's comment-keeping editor can change in place.
+#[pyfunction]
+fn workflow_yaml(document_json: &str) -> PyResult<String> {
+    let value: serde_json::Value = serde_json::from_str(document_json)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("workflow document: {e}")))?;
+    yaml_serde::to_string(&value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("workflow document: {e}")))
+}
+
 /// The extension module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -42,6 +52,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(request_stop, m)?)?;
     m.add_function(wrap_pyfunction!(clear_stop, m)?)?;
     m.add_function(wrap_pyfunction!(victor_baselines, m)?)?;
+    m.add_function(wrap_pyfunction!(workflow_yaml, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -75,6 +75,36 @@ impl Tuner {
     }
 }
 
+/// Suggestions built by hand in Python (the seed's `OptimizationSuggestion` has no id) get
+/// the id the library gives a suggestion of their type and suggested configuration. Text
+/// that is not a list of objects is left for the parser to report.
+fn with_ids(text: &str) -> String {
+    let Ok(serde_json::Value::Array(mut list)) = serde_json::from_str(text) else {
+        return text.to_string();
+    };
+    for s in &mut list {
+        let Some(obj) = s.as_object_mut() else {
+            continue;
+        };
+        if obj.contains_key("id") {
+            continue;
+        }
+        let kind = obj
+            .get("type")
+            .and_then(|t| serde_json::from_value::<teamtune::SuggestionType>(t.clone()).ok());
+        let config = obj
+            .get("suggested_config")
+            .and_then(|c| c.as_object().cloned());
+        if let (Some(kind), Some(config)) = (kind, config) {
+            obj.insert(
+                "id".into(),
+                serde_json::Value::String(teamtune::suggestion_id(kind, &config)),
+            );
+        }
+    }
+    serde_json::Value::Array(list).to_string()
+}
+
 /// Says nothing and applies what it is asked about (`apply` from Python has no prompts).
 struct Silent;
 impl ApplyObserver for Silent {}
@@ -237,7 +267,7 @@ impl Tuner {
             (Some(path), None) => Some(SuggestionFile::read(&path)),
             (None, Some(text)) => {
                 let name = suggestion_name.unwrap_or_else(|| "suggestions".to_string());
-                Some(SuggestionFile::parse(Path::new(&name), &text))
+                Some(SuggestionFile::parse(Path::new(&name), &with_ids(&text)))
             }
             (None, None) => None,
             (Some(_), Some(_)) => {

@@ -79,7 +79,8 @@ pub use teamtune_analysis::twin::{
 };
 pub use teamtune_analysis::{
     AbDecision, AbMetric, AbStatus, Baselines, BaselinesError, Comparison, Guardrail, Insight,
-    MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, summary::p95,
+    MetricsSnapshot, Priority, Strategy, Suggestion, SuggestionType, compare, suggestion_id,
+    summary::p95,
 };
 pub use teamtune_analysis::{
     GuardrailState, ObjectiveEstimate, SequentialDecision, SequentialGuardrail,

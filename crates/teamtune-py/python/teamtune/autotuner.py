@@ -40,7 +40,8 @@ def _metrics(metrics: Optional[Metrics]) -> Optional[List[Any]]:
         return None
     if isinstance(metrics, (str, os.PathLike)):
         return [os.fspath(metrics)]
-    return [os.fspath(m) for m in metrics]
+    # (name, json_text) pairs are records held in memory (the seed's metrics_history).
+    return [m if isinstance(m, tuple) else os.fspath(m) for m in metrics]
 
 
 def _suggestion_json(suggestion: Any) -> Optional[str]:

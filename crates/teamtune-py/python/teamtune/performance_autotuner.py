@@ -338,8 +338,7 @@ class PerformanceAutotuner:
             if self._scratch is None:
                 self._scratch = tempfile.TemporaryDirectory(prefix="teamtune-")
             path = Path(self._scratch.name) / f"{team_id}.yaml"
-            # JSON is YAML: the document is written as it was given.
-            path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+            path.write_text(_native.workflow_yaml(json.dumps(config)), encoding="utf-8")
             return str(path)
         return None
 
