@@ -330,12 +330,13 @@ impl Tuner {
         }
         if let Some(o) = objective {
             opts.objective = match o.as_str() {
-                "time" | "seconds_per_success" => Objective::SecondsPerSuccess,
+                "seconds" | "seconds_per_success" => Objective::SecondsPerSuccess,
                 "calls" | "calls_per_success" => Objective::CallsPerSuccess,
+                "tokens" | "tokens_per_success" => Objective::TokensPerSuccess,
                 other => {
                     return Err(input(
                         py,
-                        format!("objective `{other}`: valid objectives are time, calls"),
+                        format!("objective `{other}`: valid objectives are seconds, calls, tokens"),
                     ));
                 }
             };

@@ -225,7 +225,9 @@ class Autotuner:
         file). ``auto=True``: the twin's search and a sequential test, then the rule
         strategies. ``suggestion``: a ``suggest()`` report, a ``Suggestion`` or a list of
         them, or a suggestion file's path (``pick``: one suggestion's id). ``dry_run``:
-        nothing run or written. Returns one result per change tried."""
+        nothing run or written. ``objective`` (what ``auto`` minimises per successful run):
+        ``"seconds"`` (the default), ``"calls"`` or ``"tokens"``. Returns one result per
+        change tried."""
         held = _suggestion_json(suggestion)
         file = None if suggestion is None or held is not None else os.fspath(suggestion)
         out = self._native.apply(
