@@ -1,10 +1,10 @@
 //! `teamtune._native`, the extension module of the `teamtune` Python package: the Rust
-//! library's [`teamtune::Autotuner`] as the `Tuner` class ([`tuner`]), which the package's
+//! library's [`teamtune::Autotuner`] as the `Tuner` class (`tuner`), which the package's
 //! Python modules (`teamtune.autotuner`, the seed's `teamtune.performance_autotuner`, the
 //! recording helpers) wrap in typed objects. Nothing here reimplements the library: each
 //! method converts arguments, calls the facade without the GIL and stoppable with Ctrl-C
-//! ([`blocking`]), and hands back the JSON the CLI's `--json` prints. Errors become the
-//! exceptions of `teamtune.errors` ([`errors`]) with the CLI's messages; no panic crosses
+//! (`blocking`), and hands back the JSON the CLI's `--json` prints. Errors become the
+//! exceptions of `teamtune.errors` (`errors`) with the CLI's messages; no panic crosses
 //! into Python (the work runs on a thread whose panic is reported as an error).
 
 mod blocking;
