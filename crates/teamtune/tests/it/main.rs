@@ -3,5 +3,6 @@
 
 mod ab_rates;
 mod apply;
+mod external;
 mod fuzz;
 mod twin;
