@@ -95,7 +95,7 @@ def test_arguments_python_checks(store, audit):
 def test_messages_are_the_clis(tmp_path, store, audit):
     path = _bad_metrics(tmp_path)
     out = subprocess.run(
-        [str(cli()), "analyze", "--team-id", "t", "--metrics", str(path), "--store", store],
+        [str(cli()), "analyze", "--team-id", "t", "--metrics", str(path)],
         capture_output=True,
         text=True,
     )
