@@ -7,6 +7,8 @@ file, in-process from Python against the ``teamtune`` CLI on the same file.
     python crates/teamtune-py/bench/analyze_overhead.py --metrics $TMPDIR/teamtune-metrics-1000000.json \\
         --cli target/release/teamtune
 
+Then the fixed cost of one call, on a metrics file of a few records (``--small``).
+
 Prints, for each way, the best and the median wall time of ``--repeat`` rounds (after one
 warm-up round, so the file is in the page cache for every way alike) and checks that all
 ways found the same insights.
@@ -40,6 +42,12 @@ def main() -> None:
     parser.add_argument("--cli", required=True, help="the teamtune binary (release)")
     parser.add_argument("--team-id", default="team_0")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--small",
+        default="crates/teamtune-metrics/tests/fixtures/victor-fixture-metrics.json",
+        help="a small metrics file: the fixed cost of one call",
+    )
+    parser.add_argument("--small-team-id", default="test_team")
     args = parser.parse_args()
 
     cli = [args.cli, "analyze", "--team-id", args.team_id, "--metrics", args.metrics]
@@ -72,6 +80,16 @@ def main() -> None:
     if not (results["cli"] == results["autotuner"] == results["seed"]):
         raise SystemExit(f"the ways disagree: {results}")
     print(f"  same insights every way: {', '.join(results['cli'])}")  # type: ignore[arg-type]
+
+    # The fixed cost of a call: the same on a file of a few records, many rounds.
+    small = [args.cli, "analyze", "--team-id", args.small_team_id, "--metrics", args.small]
+    small += ["--baselines", "victor", "--json"]
+    rounds = 50
+    cli_t = timed(lambda: subprocess.run(small, capture_output=True, check=True), rounds)
+    py_t = timed(lambda: tuner.analyze(args.small_team_id, metrics=args.small), rounds)
+    print(f"analyze --team-id {args.small_team_id} on {args.small}, {rounds} rounds each")
+    print(f"  teamtune CLI: median {statistics.median(cli_t) * 1e3:.2f} ms")
+    print(f"  teamtune.Autotuner.analyze: median {statistics.median(py_t) * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":
