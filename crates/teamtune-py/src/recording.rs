@@ -6,8 +6,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 use teamtune::{
-    MemberConfig, MemberMetrics, StopCause, TeamConfig, TeamRunRecord, TurnKind, TurnRecord,
-    WorkflowRunRecord, external_config_hash,
+    Formation, MemberConfig, MemberMetrics, StopCause, TeamConfig, TeamRunRecord, TurnKind,
+    TurnRecord, WorkflowRunRecord, external_config_hash,
 };
 
 use crate::described::described_config;
@@ -85,12 +85,13 @@ fn seconds(what: &str, v: f64) -> Result<f64, String> {
 fn record(run: PyTeamRun) -> Result<WorkflowRunRecord, String> {
     let team = format!("team `{}`", run.team_id);
     let duration = seconds(&format!("{team}: duration_seconds"), run.duration_seconds)?;
+    let formation: Formation = run.formation.parse().map_err(|e| format!("{team}: {e}"))?;
     let config = match &run.config {
         Some(described) => {
             described_config(&described.to_string()).map_err(|e| format!("{team}: {e}"))?
         }
         None => TeamConfig {
-            team_formation: run.formation.parse().map_err(|e| format!("{team}: {e}"))?,
+            team_formation: formation,
             timeout_seconds: None,
             total_tool_budget: None,
             max_iterations: teamtune::DEFAULT_TEAM_MAX_ITERATIONS,
@@ -107,10 +108,10 @@ fn record(run: PyTeamRun) -> Result<WorkflowRunRecord, String> {
                 .collect(),
         },
     };
-    if run.formation != config.team_formation.as_str() {
+    if formation != config.team_formation {
         return Err(format!(
-            "{team}: formation `{}` differs from the configuration's `{}`",
-            run.formation, config.team_formation
+            "{team}: formation `{formation}` differs from the configuration's `{}`",
+            config.team_formation
         ));
     }
     let start_time = timestamp(run.start_unix)?;

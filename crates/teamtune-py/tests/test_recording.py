@@ -89,6 +89,11 @@ def test_bad_member_figures_fail_where_they_are_given(store):
     run.member("a", duration_seconds=1)
     with pytest.raises(ValueError, match="already recorded"):
         run.member("a", duration_seconds=1)
+    with pytest.raises(teamtune.InputError, match="formation `parallel` differs from the configuration's `sequential`"):
+        with teamtune.team_run("t", formation="Parallel", config={"members": ["a"]}, store=store) as bad:
+            bad.member("a", duration_seconds=1)
+    with teamtune.team_run("t", formation="Parallel", store=store) as fine:
+        fine.member("a", duration_seconds=1)
     with pytest.raises(teamtune.InputError, match="unknown team_formation `sideways`"):
         with teamtune.team_run("t", formation="sideways", store=store) as bad:
             bad.member("a", duration_seconds=1)
