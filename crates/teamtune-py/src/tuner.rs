@@ -168,6 +168,18 @@ impl Tuner {
         })
     }
 
+    /// Every record of the metrics inputs analysed together (the seed's `team_id=None`).
+    fn analyze_every_record(&self, py: Python<'_>, metrics: Vec<MetricsArg>) -> PyResult<String> {
+        let source = metrics_source(Some(metrics));
+        blocking(py, || {
+            json(
+                &self
+                    .tuner(RunSelection::default())
+                    .analyze_every_record(&source)?,
+            )
+        })
+    }
+
     /// Suggestions for the team of the workflow file `config`, or (`described`: a JSON object)
     /// for a team described without one, or (neither) for the configuration of its latest
     /// runs.

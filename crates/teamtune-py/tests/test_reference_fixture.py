@@ -77,3 +77,15 @@ def test_the_pythonic_autotuner_with_victor_baselines(team, store):
     )
     _check(team, report.insights)
     assert report.to_dict()["baselines"]["source"] == "victor"
+
+
+def test_without_a_team_every_loaded_record_is_analysed_together():
+    analyzer = teamtune.PerformanceAnalyzer()
+    analyzer.load_metrics_from_file(VICTOR_METRICS)
+    insights = {i.bottleneck: i for i in analyzer.analyze_team_workflow()}
+    durations = [r["duration_seconds"] for r in json.loads(VICTOR_METRICS.read_text())]
+    assert insights["slow_execution"].current_value == pytest.approx(
+        sum(durations) / len(durations)
+    )
+    with pytest.raises(TypeError, match="pass team_id"):
+        teamtune.PerformanceAnalyzer(store="unused.db").analyze_team_workflow()

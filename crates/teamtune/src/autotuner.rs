@@ -44,7 +44,7 @@ pub enum MetricsInput {
 impl MetricsInput {
     /// The records of `team_id` (every record when `None`), or an error naming the input,
     /// the record index and the field.
-    fn read(&self, team_id: Option<&str>) -> Result<Vec<RunSample>, Error> {
+    pub(crate) fn read(&self, team_id: Option<&str>) -> Result<Vec<RunSample>, Error> {
         match self {
             MetricsInput::File(path) => {
                 read_metrics_file(path, team_id).map_err(|e| Error::Input {
@@ -61,7 +61,7 @@ impl MetricsInput {
         }
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             MetricsInput::File(path) => path.display().to_string(),
             MetricsInput::Json { name, .. } => name.clone(),
@@ -131,7 +131,7 @@ pub struct Autotuner {
     pub(crate) baselines: Baselines,
     pub(crate) strategies: Vec<Box<dyn Strategy>>,
     selection: RunSelection,
-    baseline_choice: BaselineChoice,
+    pub(crate) baseline_choice: BaselineChoice,
 }
 
 /// The store an autotuner works on: a SQLite file opened for each operation (so reading

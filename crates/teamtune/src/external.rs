@@ -4,12 +4,15 @@
 //! suggests changes to that described configuration with the rule strategies. (The twin and
 //! `apply` need a workflow file to run, so they stay with [`Autotuner::suggest`].)
 
-use teamtune_analysis::{RunSample, suggest};
+use teamtune_analysis::{Baselines, RunSample, analyze, analyze_with, evidence_detectors, suggest};
 use teamtune_model::{Formation, MemberConfig, TeamConfig, stable_hash};
 
 use crate::Autotuner;
-use crate::autotuner::{MetricsSource, Samples, SuggestionReport, now};
+use crate::autotuner::{
+    AnalysisReport, MetricsInput, MetricsSource, Samples, SuggestionReport, now, read_inputs,
+};
 use crate::error::Error;
+use crate::run_selection::RunScope;
 
 /// The configuration hash runs of a team described by `config` are recorded under. It differs
 /// from any workflow file's hash (which also covers how each member runs), so runs recorded
@@ -20,6 +23,50 @@ pub fn external_config_hash(config: &TeamConfig) -> String {
 }
 
 impl Autotuner {
+    /// Victor's `analyze_team_workflow(team_id=None)`: the records of every team in a metrics
+    /// `source` analysed together, as the reference pools them (the report's `team_id` is
+    /// empty). The store keeps teams and configurations apart, so it is not such a source.
+    pub fn analyze_every_record(&self, source: &MetricsSource) -> Result<AnalysisReport, Error> {
+        let records = match source {
+            MetricsSource::File(path) => MetricsInput::File(path.clone()).read(None)?,
+            MetricsSource::Inputs(inputs) => read_inputs(inputs, None)?,
+            MetricsSource::Store => {
+                return Err(Error::Input {
+                    path: self.store_location().into(),
+                    message: "the store keeps teams apart: name the team to analyse".into(),
+                });
+            }
+        };
+        if records.is_empty() {
+            return Err(Error::NoRuns {
+                team_id: "any team".into(),
+                place: match source {
+                    MetricsSource::File(p) => p.display().to_string(),
+                    MetricsSource::Inputs(inputs) => inputs
+                        .iter()
+                        .map(MetricsInput::name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    MetricsSource::Store => self.store_location(),
+                },
+                known: None,
+            });
+        }
+        let baselines = self.baseline_choice.resolve(&[]);
+        let insights = match &baselines.values {
+            Some(b) => analyze(&records, b),
+            None => analyze_with(&records, &Baselines::default(), &evidence_detectors()),
+        };
+        Ok(AnalysisReport {
+            team_id: String::new(),
+            timestamp: now(),
+            runs: records.len(),
+            scope: RunScope::whole_file(),
+            baselines,
+            insights,
+        })
+    }
+
     /// Suggestions for a team described by `config` rather than by a workflow file: the rule
     /// strategies on its runs in `source`. From the store, the runs recorded under
     /// [`external_config_hash`] of `config`; without `config`, the runs of the team's latest

@@ -31,6 +31,7 @@ class Tuner:
         all_configs: bool = False,
         include_trials: bool = False,
     ) -> str: ...
+    def analyze_every_record(self, metrics: _Metrics) -> str: ...
     def suggest(
         self,
         team_id: str,

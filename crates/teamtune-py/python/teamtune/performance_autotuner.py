@@ -37,7 +37,7 @@ from . import _native
 from ._calls import in_thread
 from .autotuner import Autotuner
 from .errors import HistoryError, NoRunsError
-from .results import BenchmarkReport
+from .results import AnalysisReport, BenchmarkReport
 
 logger = logging.getLogger("teamtune")
 
@@ -258,15 +258,24 @@ class PerformanceAnalyzer:
         return Autotuner(self.store, baselines=self.baseline_metrics)
 
     def analyze_team_workflow(self, team_id: Optional[str] = None) -> List[PerformanceInsight]:
-        """Analyze team workflow performance: insights sorted by severity. No runs of the
-        team logs a warning and returns an empty list, as the reference does."""
-        if team_id is None:
-            raise TypeError(
-                "analyze_team_workflow needs a team_id: teamtune analyses one team's runs "
-                "at a time"
-            )
+        """Analyze team workflow performance: insights sorted by severity. ``team_id=None``
+        analyses every loaded record together, as the reference does (the store keeps teams
+        apart: name one there). No runs of the team logs a warning and returns an empty
+        list, as the reference does."""
+        sources = self._sources()
+        tuner = self._tuner()
         try:
-            report = self._tuner().analyze(team_id, metrics=self._sources())
+            if team_id is not None:
+                report = tuner.analyze(team_id, metrics=sources)
+            elif sources is not None:
+                report = AnalysisReport.from_dict(
+                    json.loads(tuner._native.analyze_every_record(sources))
+                )
+            else:
+                raise TypeError(
+                    "analyze_team_workflow(None) pools loaded metrics; runs in the store are "
+                    "analysed one team at a time: pass team_id"
+                )
         except NoRunsError as e:
             logger.warning("%s", e)
             return []
