@@ -3,11 +3,14 @@ and the program can go on."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 import teamtune
 
@@ -66,3 +69,27 @@ def test_ctrl_c_stops_a_long_run_and_keeps_the_finished_runs(tmp_path: Path):
     assert 2 <= recorded < 1000, out
     # Every run that finished was recorded, the interrupted one was not half-written.
     assert teamtune.Autotuner(store=str(store)).analyze("slow_team").runs == recorded
+
+
+def test_cancelling_a_seed_coroutine_stops_its_runs(tmp_path: Path):
+    from teamtune._calls import in_thread
+
+    workflow = tmp_path / "slow.yaml"
+    workflow.write_text(WORKFLOW.replace("{python}", sys.executable))
+    tuner = teamtune.Autotuner(store=str(tmp_path / "s.db"))
+
+    async def cancel_after_a_while() -> None:
+        task = asyncio.ensure_future(
+            in_thread(tuner._native.run, str(workflow), 1000, 1, None, None, True)
+        )
+        await asyncio.sleep(1.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    started = time.monotonic()
+    asyncio.run(cancel_after_a_while())
+    assert time.monotonic() - started < 30
+    recorded = tuner.analyze("slow_team").runs
+    assert 1 <= recorded < 1000
+    assert tuner.run(workflow, runs=1, seed=2).succeeded == 1  # the stop was cleared

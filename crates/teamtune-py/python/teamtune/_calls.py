@@ -29,4 +29,6 @@ async def in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             await asyncio.wait([future])
         finally:
             _native.clear_stop()
+        if not future.cancelled():
+            future.exception()  # the stopped call's KeyboardInterrupt, read so it is not logged
         raise
