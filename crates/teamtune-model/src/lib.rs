@@ -17,6 +17,7 @@ mod load;
 mod locate;
 mod raw;
 mod record;
+mod redact;
 mod seconds;
 mod sim;
 mod team_config;
@@ -36,6 +37,7 @@ pub use load::{DEFAULT_TEAM_MAX_ITERATIONS, check_nesting, load_file, load_str};
 pub use record::{
     MemberMetrics, StopCause, TeamRunRecord, TurnKind, TurnRecord, Variant, WorkflowRunRecord,
 };
+pub use redact::{REDACTED, Redactor};
 pub use seconds::Seconds;
 pub use sim::{SimOverrides, SimParams, SimTokens, ThinkTime};
 pub use team_config::{MemberConfig, TeamConfig};

@@ -1,5 +1,8 @@
-//! The one error type of the store. Every variant names the database file (`:memory:` for an
-//! in-memory store) so the CLI can print a one-line cause without extra context.
+//! The one error type of the store. Every variant names the store: the database file
+//! (`:memory:` for an in-memory store), or for PostgreSQL its URL without the password, so
+//! the CLI can print a one-line cause without extra context. The `path` of the variants both
+//! backends share is that name; PostgreSQL's own failures carry the driver's message, already
+//! redacted, never the driver's error itself (it could quote the password).
 
 use std::path::PathBuf;
 
@@ -165,6 +168,56 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// A `postgres://` store URL that does not parse; `url` is shown without its password.
+    #[error("{url}: not a usable PostgreSQL URL: {problem}")]
+    BadUrl { url: String, problem: String },
+
+    /// The PostgreSQL server could not be reached, or refused the connection (no such
+    /// database, wrong password, no permission); `message` is redacted.
+    #[error("{location}: cannot connect to PostgreSQL: {message}")]
+    Connect { location: String, message: String },
+
+    /// The TLS settings of a PostgreSQL URL cannot be used (an `sslrootcert` file that
+    /// cannot be read or holds no certificate).
+    #[error("{location}: TLS: {message}")]
+    Tls { location: String, message: String },
+
+    /// The database user may not do what the store needs (create its tables in the schema,
+    /// write to a read-only server).
+    #[error("{location}: {action}: {message}")]
+    Permission {
+        location: String,
+        action: &'static str,
+        message: String,
+    },
+
+    /// Any other PostgreSQL failure; `action` says what the store was doing, `message` is the
+    /// server's or the driver's (redacted).
+    #[error("{location}: {action}: {message}")]
+    Postgres {
+        location: String,
+        action: &'static str,
+        message: String,
+    },
+
+    /// The PostgreSQL schema the store would use holds another application's tables:
+    /// teamtune will not add its own beside them.
+    #[error(
+        "{location}: not a teamtune store: schema `{schema}` holds another application's tables \
+         ({tables}); teamtune leaves it alone (use an empty database, or another schema with \
+         options=-csearch_path%3DNAME in the URL)"
+    )]
+    ForeignSchema {
+        location: String,
+        schema: String,
+        tables: String,
+    },
+
+    /// `store copy` copies into an empty store only, so ids and history indexes stay as
+    /// they were.
+    #[error("{location}: the target store already holds {what}; copy into an empty store")]
+    CopyTargetNotEmpty { location: String, what: String },
+
     /// The team already has a running experiment; one runs at a time.
     #[error("{path}: team '{team_id}' already has a running experiment ({id})")]
     ExperimentRunning {
@@ -184,9 +237,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The file given as the store cannot be used as one (not a database, another
-    /// application's, corrupt, unreadable, from a newer teamtune, not creatable): the user's
-    /// to fix, not a failure of the work.
+    /// The file or database given as the store cannot be used as one (not a database,
+    /// another application's, corrupt, unreadable, from a newer teamtune, not creatable, a
+    /// server that cannot be reached or refuses the login): the user's to fix, not a failure
+    /// of the work.
     pub fn is_bad_store(&self) -> bool {
         matches!(
             self,
@@ -198,6 +252,12 @@ impl StoreError {
                 | StoreError::Foreign { .. }
                 | StoreError::Corrupt { .. }
                 | StoreError::NotReadable { .. }
+                | StoreError::BadUrl { .. }
+                | StoreError::Connect { .. }
+                | StoreError::Tls { .. }
+                | StoreError::Permission { .. }
+                | StoreError::ForeignSchema { .. }
+                | StoreError::CopyTargetNotEmpty { .. }
         )
     }
 }

@@ -12,9 +12,13 @@
 //!   numbered per team from 0, oldest first, with the whole file before and after each change.
 //! - [`ExperimentStore`]: live experiments ([`NewExperiment`] in, [`Experiment`] out), one
 //!   running per team, and their decisions with the evidence they were taken on.
-//! - [`SqliteStore`]: both traits on one SQLite file in WAL mode, safe for several processes
-//!   writing at once. [`resolve_path`] finds the file (`--store`, `TEAMTUNE_STORE`, or
-//!   `.teamtune/teamtune.db`).
+//! - [`SqliteStore`]: the traits on one SQLite file in WAL mode, safe for several processes
+//!   writing at once; the zero-setup default.
+//! - [`PostgresStore`]: the same traits, the same schema and semantics, on a PostgreSQL
+//!   database ([`PostgresUrl`]), for many machines sharing one store; and the
+//!   [`TrialQueue`] through which workers on those machines make trial runs.
+//! - [`StoreLocation`]: which store `--store`, `TEAMTUNE_STORE` or the default
+//!   `.teamtune/teamtune.db` names (a `postgres://` URL or a file path).
 //! - [`StoreError`]: every failure, naming the database file.
 //!
 //! ```
@@ -31,6 +35,8 @@ mod export;
 mod history;
 mod location;
 mod metrics;
+mod postgres;
+mod queue;
 mod sqlite;
 mod store;
 
@@ -41,9 +47,13 @@ pub use experiment::{
 };
 pub use export::CSV_COLUMNS;
 pub use history::{HistoryEntry, HistoryKind, HistoryStatus, HistoryStore, NewHistoryEntry};
-pub use location::{STORE_ENV, default_path, resolve_path};
+pub use location::{STORE_ENV, StoreLocation, default_path, resolve_path};
 pub use metrics::{
     ExportFormat, MetricsStore, RunQuery, StoredTeamRun, UnknownExportFormat, VariantFilter,
+};
+pub use postgres::{CopyReport, MigrationReport, PostgresStore, PostgresUrl, TableCount};
+pub use queue::{
+    BatchCounts, ClaimedTrial, Completion, FinishedTrial, TrialOutcome, TrialQueue, WorkerSeen,
 };
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
 pub use store::Store;

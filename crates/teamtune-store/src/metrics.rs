@@ -1,7 +1,8 @@
 //! The [`MetricsStore`] trait: record workflow runs with their team runs, read a team's runs
 //! back in recorded order, and stream them out as JSON, JSON lines or CSV. The SQLite
-//! implementation is in `sqlite/metrics.rs`; a PostgreSQL one can follow behind a feature.
+//! implementation is in `sqlite/metrics.rs`, the PostgreSQL one in `postgres/metrics.rs`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
@@ -164,6 +165,31 @@ pub trait MetricsStore {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64, StoreError>;
+}
+
+/// A team record stands alone once stored, so it takes the run id, workflow and variant of
+/// its workflow run where the engine left them out.
+pub(crate) fn inherit_from_run<'a>(
+    team: &'a TeamRunRecord,
+    run: &WorkflowRunRecord,
+) -> Cow<'a, TeamRunRecord> {
+    let needs_run_id = team.run_id.is_none();
+    let needs_workflow = team.workflow.is_none();
+    let needs_variant = team.variant.is_none() && run.variant.is_some();
+    if !(needs_run_id || needs_workflow || needs_variant) {
+        return Cow::Borrowed(team);
+    }
+    let mut owned = team.clone();
+    if needs_run_id {
+        owned.run_id = Some(run.run_id.clone());
+    }
+    if needs_workflow {
+        owned.workflow = Some(run.workflow.clone());
+    }
+    if needs_variant {
+        owned.variant = run.variant;
+    }
+    Cow::Owned(owned)
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! [`Store`]: everything teamtune keeps about a team, runs and change history, behind one
 //! object-safe trait, so the library holds a `Box<dyn Store>` and does not care which
-//! database is underneath (SQLite today; PostgreSQL is to come behind the same trait).
+//! database is underneath: an SQLite file or a PostgreSQL database.
 
-use crate::{ExperimentStore, HistoryStore, MetricsStore, SqliteStore};
+use crate::{ExperimentStore, HistoryStore, MetricsStore, PostgresStore, SqliteStore};
 
 /// A metrics store, a history store and an experiment store in one.
 pub trait Store: MetricsStore + HistoryStore + ExperimentStore + Send {
@@ -13,5 +13,11 @@ pub trait Store: MetricsStore + HistoryStore + ExperimentStore + Send {
 impl Store for SqliteStore {
     fn location(&self) -> String {
         self.path().display().to_string()
+    }
+}
+
+impl Store for PostgresStore {
+    fn location(&self) -> String {
+        self.url().to_string()
     }
 }

@@ -4,21 +4,14 @@
 //! any of them back (a 401 that quotes the request headers), and reqwest puts the URL in
 //! its errors, so every text that leaves the member (its error, its output, its retry
 //! notices) goes through [`Secrets::redact`], and a URL is shown only as [`Secrets::url`]
-//! makes it: userinfo dropped, every query value replaced.
-//!
-//! A very short secret makes redaction replace ordinary text too (a key `k` takes the `k`
-//! out of every word); that is the price of never showing it.
-//!
-//! Matching is by value, case-sensitive, longest secret first, so a secret that contains
-//! another is never left half shown.
+//! makes it: userinfo dropped, every query value replaced. The redaction itself is the
+//! model's [`Redactor`], which the store uses for database passwords too.
 
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 use reqwest::Url;
 use serde_json::Value as Json;
-
-/// What a secret is replaced with.
-pub(crate) const REDACTED: &str = "[redacted]";
+use teamtune_model::{REDACTED, Redactor};
 
 /// Query parameter names whose values are credentials (matched as parts of the lowercased
 /// name: `api_key`, `apikey`, `x-api-key`, `access_token`, `sig`, `signature`, ...).
@@ -28,10 +21,7 @@ const SECRET_QUERY_NAMES: &[&str] = &[
 
 /// The secrets of one endpoint.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Secrets {
-    /// Longest first; no empty string.
-    values: Vec<String>,
-}
+pub(crate) struct Secrets(Redactor);
 
 impl Secrets {
     /// The secrets of an endpoint at `base_url` called with `api_key`.
@@ -64,61 +54,22 @@ impl Secrets {
                 push_encoded(&mut values, value);
             }
         }
-        Secrets::from_values(values)
-    }
-
-    fn from_values(mut values: Vec<String>) -> Secrets {
-        values.retain(|v| !v.is_empty());
-        values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        values.dedup();
-        Secrets { values }
+        Secrets(Redactor::new(values))
     }
 
     /// `text` with every secret replaced by [`REDACTED`].
     pub fn redact(&self, text: &str) -> String {
-        if self.values.is_empty() {
-            return text.to_string();
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            match self.values.iter().find(|v| rest.starts_with(v.as_str())) {
-                Some(v) => {
-                    out.push_str(REDACTED);
-                    rest = &rest[v.len()..];
-                }
-                None => {
-                    out.push(c);
-                    rest = &rest[c.len_utf8()..];
-                }
-            }
-        }
-        out
+        self.0.redact(text)
     }
 
-    /// At most `max_chars` characters of `text`, redacted before it is cut (a cut secret
-    /// would no longer match).
+    /// At most `max_chars` characters of `text`, redacted before it is cut.
     pub fn excerpt(&self, text: &str, max_chars: usize) -> String {
-        self.redact(text).chars().take(max_chars).collect()
+        self.0.excerpt(text, max_chars)
     }
 
     /// `value` with every string in it (object keys too) redacted.
     pub fn redact_json(&self, value: Json) -> Json {
-        if self.values.is_empty() {
-            return value;
-        }
-        match value {
-            Json::String(s) => Json::String(self.redact(&s)),
-            Json::Array(items) => {
-                Json::Array(items.into_iter().map(|v| self.redact_json(v)).collect())
-            }
-            Json::Object(map) => Json::Object(
-                map.into_iter()
-                    .map(|(k, v)| (self.redact(&k), self.redact_json(v)))
-                    .collect(),
-            ),
-            other => other,
-        }
+        self.0.redact_json(value)
     }
 
     /// `url` fit to show: no userinfo, every query value replaced by [`REDACTED`]. (A
@@ -196,29 +147,6 @@ mod tests {
         assert_eq!(
             s.redact("k1 t+1 t%2B1 s9 2024-06 fast"),
             "[redacted] [redacted] [redacted] [redacted] 2024-06 fast"
-        );
-    }
-
-    #[test]
-    fn the_longest_secret_wins_so_none_is_left_half_shown() {
-        let s = Secrets::from_values(vec!["abc".into(), "abcdef".into(), String::new()]);
-        assert_eq!(s.redact("xabcdefx abcx"), "x[redacted]x [redacted]x");
-    }
-
-    #[test]
-    fn an_excerpt_is_redacted_before_it_is_cut() {
-        let s = Secrets::from_values(vec!["0123456789".into()]);
-        // Cutting first would leave "01234" at the end.
-        assert_eq!(s.excerpt("abcde0123456789", 10), "abcde[reda");
-    }
-
-    #[test]
-    fn json_strings_and_keys_are_redacted() {
-        let s = Secrets::from_values(vec!["sk".into()]);
-        let v = serde_json::json!({"a sk": ["x sk", 1, {"k": "sk"}], "n": null});
-        assert_eq!(
-            s.redact_json(v),
-            serde_json::json!({"a [redacted]": ["x [redacted]", 1, {"k": "[redacted]"}], "n": null})
         );
     }
 

@@ -3,7 +3,6 @@
 //! one per team run (its full record as JSON plus flat copies of the fields queries filter
 //! on) and one per member. Reads parse the JSON so callers get exactly what was recorded.
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -13,6 +12,7 @@ use teamtune_model::{TeamRunRecord, Variant, WorkflowRunRecord};
 
 use super::SqliteStore;
 use crate::export::ExportWriter;
+use crate::metrics::inherit_from_run;
 use crate::{ExportFormat, MetricsStore, RunQuery, StoreError, StoredTeamRun, VariantFilter};
 
 const INSERT_WORKFLOW_RUN: &str = "INSERT INTO workflow_runs (run_id, workflow, file, seed, success, \
@@ -245,31 +245,6 @@ fn insert_runs(
         }
     }
     Ok(())
-}
-
-/// A team record stands alone once stored, so it takes the run id, workflow and variant of
-/// its workflow run where the engine left them out.
-fn inherit_from_run<'a>(
-    team: &'a TeamRunRecord,
-    run: &WorkflowRunRecord,
-) -> Cow<'a, TeamRunRecord> {
-    let needs_run_id = team.run_id.is_none();
-    let needs_workflow = team.workflow.is_none();
-    let needs_variant = team.variant.is_none() && run.variant.is_some();
-    if !(needs_run_id || needs_workflow || needs_variant) {
-        return Cow::Borrowed(team);
-    }
-    let mut owned = team.clone();
-    if needs_run_id {
-        owned.run_id = Some(run.run_id.clone());
-    }
-    if needs_workflow {
-        owned.workflow = Some(run.workflow.clone());
-    }
-    if needs_variant {
-        owned.variant = run.variant;
-    }
-    Cow::Owned(owned)
 }
 
 fn to_i64(value: u64, field: &'static str, run_id: &str, path: &Path) -> Result<i64, StoreError> {

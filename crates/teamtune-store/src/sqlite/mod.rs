@@ -127,6 +127,11 @@ impl SqliteStore {
         &self.path
     }
 
+    /// The connection, for the copy into PostgreSQL.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The schema version this build of teamtune creates and understands.
     pub fn schema_version() -> usize {
         schema::latest_version()

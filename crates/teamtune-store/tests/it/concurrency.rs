@@ -1,6 +1,6 @@
-//! Several writers on one store file at once must lose nothing. Each writer has its own
+//! Several writers on one store at once must lose nothing. Each writer has its own
 //! connection, opened on a store that does not exist yet, so the race also covers creating
-//! the file, switching it to WAL and migrating the schema.
+//! the file (or tables), switching SQLite to WAL and migrating the schema.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use teamtune_store::{
-    HistoryStatus, HistoryStore, MetricsStore, NewHistoryEntry, RunQuery, SqliteStore,
+    HistoryStatus, NewHistoryEntry, PostgresStore, PostgresUrl, RunQuery, SqliteStore, Store,
 };
 
 use crate::support::single_team_run;
@@ -21,7 +21,10 @@ const HISTORY_PER_WRITER: usize = 5;
 
 /// One writer's share: its runs in batches, interleaved with history entries.
 fn write_share(path: &Path, writer: usize) {
-    let mut store = SqliteStore::open(path).unwrap();
+    write_share_to(&mut SqliteStore::open(path).unwrap(), writer);
+}
+
+fn write_share_to(store: &mut dyn Store, writer: usize) {
     let runs: Vec<_> = (0..RUNS_PER_WRITER)
         .map(|i| single_team_run(&format!("w{writer}-r{i}"), "shared", i, None))
         .collect();
@@ -47,7 +50,10 @@ fn write_share(path: &Path, writer: usize) {
 }
 
 fn assert_nothing_lost(path: &Path) {
-    let store = SqliteStore::open(path).unwrap();
+    assert_nothing_lost_in(&SqliteStore::open(path).unwrap());
+}
+
+fn assert_nothing_lost_in(store: &dyn Store) {
     let total = WRITERS * RUNS_PER_WRITER;
     assert_eq!(store.team_run_count("shared").unwrap(), total as u64);
 
@@ -106,6 +112,30 @@ fn four_threads_with_own_connections_lose_no_record() {
         h.join().unwrap();
     }
     assert_nothing_lost(&path);
+}
+
+#[test]
+fn four_threads_on_postgres_lose_no_record_and_keep_batches_in_commit_order() {
+    let Some(url) = crate::backends::postgres(
+        "four_threads_on_postgres_lose_no_record_and_keep_batches_in_commit_order",
+    ) else {
+        return;
+    };
+    let url: Arc<PostgresUrl> = Arc::new(url.parse().unwrap());
+    let start = Arc::new(Barrier::new(WRITERS));
+    let handles: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let (url, start) = (Arc::clone(&url), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                write_share_to(&mut PostgresStore::open(&url).unwrap(), w);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_nothing_lost_in(&PostgresStore::open(&url).unwrap());
 }
 
 const CHILD_PATH_ENV: &str = "TEAMTUNE_STORE_TEST_CHILD_PATH";

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use teamtune_store::{HistoryKind, HistoryStatus, HistoryStore, NewHistoryEntry, SqliteStore};
+use teamtune_store::{HistoryKind, HistoryStatus, NewHistoryEntry};
+
+use crate::backends::backends;
 
 fn apply(team: &str, before: &str, after: &str) -> NewHistoryEntry {
     NewHistoryEntry {
@@ -23,12 +25,16 @@ fn apply(team: &str, before: &str, after: &str) -> NewHistoryEntry {
 
 #[test]
 fn history_survives_reopening_byte_for_byte() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
+    for b in backends("history_survives_reopening_byte_for_byte") {
+        history_survives_reopening(&b);
+    }
+}
+
+fn history_survives_reopening(b: &crate::backends::Backend) {
     // Bytes a rollback must restore exactly: CRLF, tabs, trailing spaces, unicode, no final EOL.
     let original = "# tuned by hand\r\nteam:\t\n  budget: 20   \n  name: \"équipe\"";
     let first = {
-        let mut store = SqliteStore::open(&path).unwrap();
+        let mut store = b.open();
         let first = store.add_history(&apply("a", original, "v2")).unwrap();
         store.add_history(&apply("a", "v2", "v3")).unwrap();
         let mut rollback = apply("a", "v3", original);
@@ -37,7 +43,7 @@ fn history_survives_reopening_byte_for_byte() {
         store.add_history(&rollback).unwrap();
         first
     };
-    let mut store = SqliteStore::open(&path).unwrap();
+    let mut store = b.open();
     let history = store.history("a").unwrap();
     assert_eq!(
         history.iter().map(|e| e.index).collect::<Vec<_>>(),
@@ -55,8 +61,8 @@ fn history_survives_reopening_byte_for_byte() {
             Some("rolled back by entry 2"),
         )
         .unwrap();
-    let again = SqliteStore::open(&path)
-        .unwrap()
+    let again = b
+        .open_read_only()
         .history_entry(history[1].id)
         .unwrap()
         .unwrap();
@@ -66,6 +72,34 @@ fn history_survives_reopening_byte_for_byte() {
 
 #[test]
 fn history_of_unknown_team_is_empty() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    assert!(store.history("nobody").unwrap().is_empty());
+    for b in backends("history_of_unknown_team_is_empty") {
+        assert!(b.open().history("nobody").unwrap().is_empty(), "{}", b.name);
+    }
+}
+
+#[test]
+fn entries_are_numbered_per_team_and_an_unknown_id_is_an_error() {
+    for b in backends("entries_are_numbered_per_team_and_an_unknown_id_is_an_error") {
+        let mut store = b.open();
+        let a0 = store.add_history(&apply("a", "1", "2")).unwrap();
+        let b0 = store.add_history(&apply("b", "x", "y")).unwrap();
+        let a1 = store.add_history(&apply("a", "2", "3")).unwrap();
+        assert_eq!((a0.index, b0.index, a1.index), (0, 0, 1), "{}", b.name);
+        assert!(
+            a1.created_at.ends_with('Z') && a1.created_at.len() == 24,
+            "{}: {}",
+            b.name,
+            a1.created_at
+        );
+        assert_eq!(store.history_entry(a1.id).unwrap(), Some(a1));
+        assert_eq!(store.history_entry(a0.id + 1000).unwrap(), None);
+        let err = store
+            .set_history_status(a0.id + 1000, &HistoryStatus::Kept, None)
+            .unwrap_err();
+        assert!(
+            matches!(err, teamtune_store::StoreError::HistoryNotFound { .. }),
+            "{}: {err}",
+            b.name
+        );
+    }
 }
