@@ -66,6 +66,41 @@ pub enum Command {
     /// Tune continuously on the team's own runs: start, decide and promote experiments,
     /// watch kept changes for regressions.
     Watch(WatchArgs),
+    /// Create or upgrade a store, or copy an SQLite store's history into PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create the store's tables, or bring them up to date (a PostgreSQL database before
+    /// workers and commands share it).
+    Migrate(StoreMigrateArgs),
+    /// Copy every run, history entry and experiment of an SQLite store into an empty
+    /// PostgreSQL store, keeping their numbers.
+    Copy(StoreCopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreMigrateArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreCopyArgs {
+    /// The SQLite store file to copy.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The PostgreSQL store to copy into: postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    #[arg(long, value_name = "URL")]
+    pub to: PathBuf,
+    #[command(flatten)]
+    pub json: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -532,8 +567,9 @@ pub struct TeamArg {
 /// `--store`.
 #[derive(Debug, Args)]
 pub struct StoreArg {
-    /// The store file (default .teamtune/teamtune.db, or $TEAMTUNE_STORE).
-    #[arg(long)]
+    /// The store: an SQLite file (default .teamtune/teamtune.db, or $TEAMTUNE_STORE), or a
+    /// PostgreSQL database, postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require].
+    #[arg(long, value_name = "FILE|URL")]
     pub store: Option<PathBuf>,
 }
 

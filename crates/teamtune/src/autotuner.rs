@@ -13,7 +13,7 @@ use teamtune_analysis::{
 };
 use teamtune_metrics::{parse_metrics_str, read_metrics_file};
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
-use teamtune_store::{RunQuery, SqliteStore, Store};
+use teamtune_store::{PostgresStore, RunQuery, SqliteStore, Store, StoreLocation};
 
 use crate::baseline_choice::{BaselineChoice, BaselinesUsed};
 use crate::error::Error;
@@ -134,11 +134,11 @@ pub struct Autotuner {
     pub(crate) baseline_choice: BaselineChoice,
 }
 
-/// The store an autotuner works on: a SQLite file opened for each operation (so reading
-/// commands never create one, and several processes can share it), or a store the caller
-/// opened, behind the [`Store`] trait.
+/// The store an autotuner works on: an SQLite file or a PostgreSQL database opened for each
+/// operation (so reading commands never create one, and several processes can share it),
+/// or a store the caller opened, behind the [`Store`] trait.
 enum StoreHandle {
-    Path(PathBuf),
+    Location(StoreLocation),
     Given(Mutex<Box<dyn Store>>),
 }
 
@@ -151,7 +151,7 @@ pub(crate) enum Access {
     /// error, not an empty store.
     Existing,
     /// Commands that only read: the store must exist and is opened read-only, so a store
-    /// the user may not write can still be read.
+    /// the user may not write can still be read (PostgreSQL: read-only transactions).
     Read,
 }
 
@@ -168,9 +168,10 @@ pub(crate) fn now() -> String {
 }
 
 impl Autotuner {
-    /// An autotuner on the SQLite store at `store_path` (opened when an operation needs it).
-    pub fn new(store_path: impl Into<PathBuf>) -> Self {
-        Autotuner::on(StoreHandle::Path(store_path.into()))
+    /// An autotuner on the store at `store`: an SQLite file's path, or a
+    /// [`StoreLocation`] (a PostgreSQL URL); opened when an operation needs it.
+    pub fn new(store: impl Into<StoreLocation>) -> Self {
+        Autotuner::on(StoreHandle::Location(store.into()))
     }
 
     /// An autotuner on a store the caller opened (any [`Store`]).
@@ -217,10 +218,10 @@ impl Autotuner {
         self
     }
 
-    /// Where the store is, for messages.
+    /// Where the store is, for messages (a PostgreSQL URL without its password).
     pub fn store_location(&self) -> String {
         match &self.store {
-            StoreHandle::Path(p) => p.display().to_string(),
+            StoreHandle::Location(l) => l.to_string(),
             StoreHandle::Given(s) => s
                 .lock()
                 .map_or_else(|p| p.into_inner().location(), |s| s.location()),
@@ -239,14 +240,27 @@ impl Autotuner {
         f: impl FnOnce(&mut dyn Store) -> Result<R, Error>,
     ) -> Result<R, Error> {
         match &self.store {
-            StoreHandle::Path(path) => {
+            StoreHandle::Location(StoreLocation::Sqlite(path)) => {
                 if access != Access::Create && !path.exists() {
-                    return Err(Error::NoStore { path: path.clone() });
+                    return Err(Error::NoStore {
+                        location: path.display().to_string(),
+                    });
                 }
                 let mut store = if access == Access::Read {
                     SqliteStore::open_read_only(path)?
                 } else {
                     SqliteStore::open(path)?
+                };
+                f(&mut store)
+            }
+            StoreHandle::Location(StoreLocation::Postgres(url)) => {
+                let none = || Error::NoStore {
+                    location: url.to_string(),
+                };
+                let mut store = match access {
+                    Access::Create => PostgresStore::open(url)?,
+                    Access::Existing => PostgresStore::open_existing(url)?.ok_or_else(none)?,
+                    Access::Read => PostgresStore::open_read_only(url)?.ok_or_else(none)?,
                 };
                 f(&mut store)
             }

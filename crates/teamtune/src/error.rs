@@ -33,9 +33,9 @@ pub enum Error {
         column: usize,
         message: String,
     },
-    /// A reading command found no store.
-    #[error("no store at {}", path.display())]
-    NoStore { path: PathBuf },
+    /// A reading command found no store: no file, or a database without teamtune's tables.
+    #[error("no store at {location}")]
+    NoStore { location: String },
     /// The team has no recorded runs where they were looked for.
     #[error("no runs of team `{team_id}` in {place}{}", match known {
         Some(k) => format!(" (teams recorded: {})", list_or_none(k)),
@@ -153,6 +153,20 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
+    /// `store copy` goes from an SQLite file to a PostgreSQL database.
+    #[error("store copy copies an SQLite store into a PostgreSQL one: {problem}")]
+    CopyDirection { problem: String },
+    /// `--workers` asked of a setup that cannot have them.
+    #[error("--workers: {problem}")]
+    Workers { problem: String },
+    /// A worker could not make a trial run (it could not load the workflow it was sent, say).
+    #[error("trial run {position} of batch {batch} failed on worker {worker}: {message}")]
+    TrialFailed {
+        batch: i64,
+        position: u64,
+        worker: String,
+        message: String,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A stop was requested ([`crate::stop_on_signals`]): the runs in flight were cancelled
@@ -200,13 +214,16 @@ impl Error {
             | Error::ExperimentNotFound { .. }
             | Error::ExperimentRunning { .. }
             | Error::ExperimentEnded { .. }
-            | Error::InvalidExperiment { .. } => true,
+            | Error::InvalidExperiment { .. }
+            | Error::CopyDirection { .. }
+            | Error::Workers { .. } => true,
             Error::Store(e) => e.is_bad_store(),
             Error::PartlyRecorded { source, .. } => source.is_bad_store(),
             Error::Edit { .. }
             | Error::CorruptHistory { .. }
             | Error::Config { .. }
             | Error::Injected(_)
+            | Error::TrialFailed { .. }
             | Error::Io(_)
             | Error::Interrupted { .. } => false,
         }
@@ -217,6 +234,10 @@ impl Error {
         match self {
             Error::NoStore { .. } => Some(
                 "record runs with `teamtune run` first, or point --store or TEAMTUNE_STORE at a store"
+                    .into(),
+            ),
+            Error::Workers { .. } => Some(
+                "workers share trial runs through a PostgreSQL store: --store postgres://USER@HOST:PORT/DB, and `teamtune worker --store` the same URL on each machine"
                     .into(),
             ),
             Error::NoRuns { team_id, .. } => Some(format!(

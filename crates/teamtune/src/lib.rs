@@ -11,6 +11,9 @@
 //! [`Autotuner::report`] (an HTML report), [`Autotuner::suggest_for_config`] (teams run
 //! outside teamtune, recorded with [`Autotuner::record_runs`]). Trial runs go through a
 //! [`TrialRunner`].
+//!
+//! The store is an SQLite file or a PostgreSQL database ([`StoreLocation`]);
+//! [`migrate_store`] and [`copy_store`] prepare one and move a history into it.
 
 mod ab;
 mod apply;
@@ -34,6 +37,7 @@ mod record;
 mod report;
 mod run_selection;
 mod stop;
+mod store_admin;
 mod suggestion_file;
 mod suggestion_fit;
 mod trial;
@@ -67,6 +71,7 @@ pub use record::{RunReport, Runnable, STORE_BYTES_PER_MEMBER_RUN};
 pub use report::REPORT_CHARTS;
 pub use run_selection::{HashSource, RunScope, RunSelection};
 pub use stop::{Signal, clear_stop, request_stop, stop_on_signals, stop_requested};
+pub use store_admin::{copy_store, migrate_store};
 pub use suggestion_file::SuggestionFile;
 pub use trial::{TrialRunner, WorkflowRunner};
 pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, WorkflowSummary};
@@ -103,6 +108,7 @@ pub use teamtune_model::{
     WorkflowFile, load_file,
 };
 pub use teamtune_store::{
-    DecisionAction, Experiment, ExperimentDecision, ExperimentStatus, ExportFormat, HistoryEntry,
-    HistoryKind, HistoryStatus, Store, StoreError, resolve_path,
+    CopyReport, DecisionAction, Experiment, ExperimentDecision, ExperimentStatus, ExportFormat,
+    HistoryEntry, HistoryKind, HistoryStatus, MigrationReport, Store, StoreError, StoreLocation,
+    TableCount, resolve_path,
 };

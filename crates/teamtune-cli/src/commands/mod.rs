@@ -10,6 +10,7 @@ mod import;
 mod metrics;
 mod report;
 mod run;
+mod store;
 mod suggest;
 mod validate;
 mod watch;
@@ -48,6 +49,7 @@ pub fn dispatch(cli: Cli) -> CliResult {
         } => import::otel(&a),
         Command::Report(a) => report::run(&a),
         Command::Experiment { command } => experiment::dispatch(&command),
+        Command::Store { command } => store::dispatch(&command),
         Command::Watch(a) => {
             // The loop checks for a stop between steps; a promotion's file write is
             // atomic, so a signal never leaves it half done.
@@ -63,7 +65,9 @@ pub(crate) fn tuner(
     store: Option<&std::path::Path>,
     baselines: Option<&std::path::Path>,
 ) -> CliResult<teamtune::Autotuner> {
-    let t = teamtune::Autotuner::new(teamtune::resolve_path(store));
+    let t = teamtune::Autotuner::new(teamtune::StoreLocation::resolve(
+        store.map(std::path::Path::as_os_str),
+    )?);
     Ok(match baselines {
         None => t,
         Some(b) if b.as_os_str() == "victor" => {

@@ -10,6 +10,7 @@ mod history_recovery;
 mod loader_limits;
 mod openai_endpoint;
 mod otel;
+mod postgres_store;
 mod prompt;
 mod report;
 mod run;

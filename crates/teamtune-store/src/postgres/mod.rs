@@ -105,7 +105,7 @@ impl PostgresStore {
     /// running N trials at once wants N + 1).
     pub fn open_with(url: &PostgresUrl, connections: usize) -> Result<PostgresStore, StoreError> {
         let store = Self::connect(url, Mode::Migrate, connections)?;
-        store.migrate()?;
+        store.block(schema::migrate(&store))?;
         Ok(store)
     }
 
@@ -116,22 +116,27 @@ impl PostgresStore {
         if store.block(schema::is_fresh(&store))? {
             return Ok(None);
         }
-        store.migrate()?;
+        store.block(schema::migrate(&store))?;
         Ok(Some(store))
     }
 
     /// Connects for reading only: nothing is created or upgraded, every transaction is
-    /// read-only. A database without teamtune's tables, or with an older schema, is
-    /// [`StoreError::NotReadable`].
-    pub fn open_read_only(url: &PostgresUrl) -> Result<PostgresStore, StoreError> {
+    /// read-only. `None` for a database without teamtune's tables (as for a store file that
+    /// does not exist); a store of an older schema is [`StoreError::NotReadable`].
+    pub fn open_read_only(url: &PostgresUrl) -> Result<Option<PostgresStore>, StoreError> {
         let store = Self::connect(url, Mode::ReadOnly, DEFAULT_CONNECTIONS)?;
+        if store.block(schema::is_fresh(&store))? {
+            return Ok(None);
+        }
         store.block(schema::check_readable(&store))?;
-        Ok(store)
+        Ok(Some(store))
     }
 
-    /// Creates or upgrades the schema, saying from which version to which.
-    pub fn migrate(&self) -> Result<MigrationReport, StoreError> {
-        self.block(schema::migrate(self))
+    /// Connects to the database of `url` and creates or upgrades teamtune's tables, saying
+    /// from which version to which.
+    pub fn migrate(url: &PostgresUrl) -> Result<MigrationReport, StoreError> {
+        let store = Self::connect(url, Mode::Migrate, 1)?;
+        store.block(schema::migrate(&store))
     }
 
     /// The URL, shown without its password by `Display`.

@@ -45,6 +45,24 @@ impl SqliteStore {
     /// wrote it, [`StoreError::NotADatabase`] for a file that is not SQLite, and
     /// [`StoreError::Foreign`] for another application's database, which it leaves untouched.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_migrating(path).map(|(store, _)| store)
+    }
+
+    /// Opens (creating) the store at `path` as [`open`](Self::open) does, saying from which
+    /// schema version to which it brought it.
+    pub fn migrate(path: &Path) -> Result<crate::MigrationReport, StoreError> {
+        let (_, from) = Self::open_migrating(path)?;
+        Ok(crate::MigrationReport {
+            store: path.display().to_string(),
+            from_version: from,
+            to_version: schema::latest_version(),
+            queue_from_version: None,
+            queue_to_version: None,
+        })
+    }
+
+    /// [`open`](Self::open), with the schema version the file had.
+    fn open_migrating(path: &Path) -> Result<(SqliteStore, usize), StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: path.to_path_buf(),
@@ -61,8 +79,8 @@ impl SqliteStore {
         };
         store.check_identity()?;
         store.configure(true)?;
-        schema::migrate(&mut store.conn, &store.path)?;
-        Ok(store)
+        let from = schema::migrate(&mut store.conn, &store.path)?;
+        Ok((store, from))
     }
 
     /// Opens an existing store for reading only: nothing in the file or its directory is

@@ -112,17 +112,18 @@ pub(crate) fn latest_version() -> usize {
     MIGRATIONS.len()
 }
 
-/// Brings the database up to [`latest_version`], or refuses one that is newer.
-pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// Brings the database up to [`latest_version`], or refuses one that is newer; returns the
+/// version it had.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, StoreError> {
     apply(conn, path, MIGRATIONS)
 }
 
-fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<usize, StoreError> {
     let latest = migrations.len();
     let version = user_version(conn, path)?;
     check_not_newer(version, latest, path)?;
     if usize::try_from(version).is_ok_and(|v| v == latest) {
-        return Ok(());
+        return Ok(latest);
     }
 
     let tx_err = |source| crate::error::sqlite_error(path, "starting the migration", source);
@@ -148,7 +149,8 @@ fn apply(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), 
         path: path.to_path_buf(),
         version: latest,
         source,
-    })
+    })?;
+    Ok(from)
 }
 
 /// For a read-only open: the schema must be this build's, since a read-only store cannot be

@@ -31,9 +31,11 @@ impl Backend {
     pub fn open_read_only(&self) -> Box<dyn Store> {
         match &self.place {
             Place::Sqlite(path) => Box::new(SqliteStore::open_read_only(path).unwrap()),
-            Place::Postgres(url) => {
-                Box::new(PostgresStore::open_read_only(&self.url(url)).unwrap())
-            }
+            Place::Postgres(url) => Box::new(
+                PostgresStore::open_read_only(&self.url(url))
+                    .unwrap()
+                    .unwrap(),
+            ),
         }
     }
 
