@@ -66,11 +66,33 @@ pub enum Command {
     /// Tune continuously on the team's own runs: start, decide and promote experiments,
     /// watch kept changes for regressions.
     Watch(WatchArgs),
+    /// Make the trial runs that `apply --workers` and `benchmark --workers` queue in a
+    /// PostgreSQL store, until stopped (Ctrl-C, SIGTERM).
+    Worker(WorkerArgs),
     /// Create or upgrade a store, or copy an SQLite store's history into PostgreSQL.
     Store {
         #[command(subcommand)]
         command: StoreCommand,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Trial runs made at once.
+    #[arg(long, default_value_t = 1, value_parser = at_least::<1>)]
+    pub concurrency: u64,
+    /// How long a claimed run stays this worker's without a renewal: a worker that dies
+    /// gives its runs back after this long (e.g. 30s, 2m).
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub lease: std::time::Duration,
+    /// How often an idle worker looks at the queue.
+    #[arg(long, default_value = "500ms", value_parser = duration)]
+    pub poll: std::time::Duration,
+    /// The worker's name in the queue (default: host name and process id).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -582,13 +604,18 @@ pub struct JsonArg {
     pub json: bool,
 }
 
-/// `--seed` and `--hitl` of trial runs (`apply`, `benchmark`), with the library's defaults.
+/// `--seed`, `--hitl` and `--workers` of trial runs (`apply`, `benchmark`), with the
+/// library's defaults.
 #[derive(Debug, Args)]
 pub struct TrialArgs {
     #[arg(long, default_value_t = ApplyOptions::DEFAULT_SEED)]
     pub seed: u64,
     #[arg(long, value_enum, default_value_t = HitlArg::from(ApplyOptions::DEFAULT_HITL))]
     pub hitl: HitlArg,
+    /// Queue the trial runs for `teamtune worker` processes (a PostgreSQL --store) and wait
+    /// for their results, instead of running them here.
+    #[arg(long)]
+    pub workers: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,8 @@
 //! A/B runs: the baseline and the candidate configuration of a team run N times each,
 //! interleaved, each pair on the same seed and inputs, every run recorded with its variant.
+//! The runs are the [`TrialRunner`]'s to make: one after another here, or at once on
+//! workers; either way the pairs, their seeds and their order are the same, so is the
+//! verdict.
 //! The decision (improvement, Welch, Mann-Whitney, bootstrap, guardrails) is the analysis
 //! crate's.
 
@@ -8,10 +11,11 @@ use teamtune_analysis::{
     SequentialTest, decide, decide_reliability,
 };
 use teamtune_engine::run_seed;
-use teamtune_model::{TeamRunRecord, Variant, WorkflowRunRecord};
+use teamtune_model::{TeamConfig, TeamRunRecord, Variant, WorkflowRunRecord};
 use teamtune_store::Store;
 
 use crate::error::Error;
+use crate::trial::{Trial, TrialRunner};
 
 /// What an A/B test runs with.
 #[derive(Debug, Clone)]
@@ -50,47 +54,56 @@ fn team_records<'a>(
         .cloned()
 }
 
-/// Runs one side of an A/B test: the workflow once per seed, with the team in the
-/// variant's configuration.
-pub type ArmRunner<'a> =
-    &'a mut dyn FnMut(Variant, &[u64]) -> Result<Vec<WorkflowRunRecord>, Error>;
+/// The trials of A/B pairs `pairs` (baseline then candidate, pair `i` on seed
+/// `run_seed(seed, i)`).
+fn pair_trials(
+    base: &TeamConfig,
+    candidate: &TeamConfig,
+    seed: u64,
+    pairs: std::ops::Range<u64>,
+) -> Vec<Trial> {
+    pairs
+        .flat_map(|i| {
+            let seed = run_seed(seed, i);
+            [(base, Variant::Baseline), (candidate, Variant::Candidate)].map(|(config, v)| Trial {
+                config: config.clone(),
+                seed,
+                variant: Some(v),
+            })
+        })
+        .collect()
+}
 
-/// Runs the A/B test (pairs interleaved, each pair on one seed) and records every run in
-/// `store` (when given), even when a run fails part way.
+/// Runs the A/B test (all pairs handed to `runner` at once, each pair on one seed, the
+/// baseline first) and records every run in `store` (when given), even when a run fails
+/// part way.
 pub fn run_ab(
-    run: ArmRunner<'_>,
-    virtual_time: bool,
+    runner: &mut dyn TrialRunner,
+    configs: (&TeamConfig, &TeamConfig),
     plan: &AbPlan,
     store: Option<&mut dyn Store>,
     progress: ProgressFn<'_>,
 ) -> Result<AbOutcome, Error> {
+    let virtual_time = runner.is_simulated();
+    let total = plan.runs * 2;
+    let trials = pair_trials(configs.0, configs.1, plan.seed, 0..plan.runs);
+    let batch = runner.run_trials(&plan.team_id, &trials, &mut |done| progress(done, total));
     let mut base = Vec::new();
     let mut cand = Vec::new();
-    let mut pending = Vec::new();
-    let total = plan.runs * 2;
-    let mut ran = || -> Result<(), Error> {
-        for i in 0..plan.runs {
-            let seed = [run_seed(plan.seed, i)];
-            for variant in [Variant::Baseline, Variant::Candidate] {
-                for record in run(variant, &seed)? {
-                    let target = if variant == Variant::Baseline {
-                        &mut base
-                    } else {
-                        &mut cand
-                    };
-                    target.extend(team_records(&record, &plan.team_id));
-                    pending.push(record);
-                }
-                progress(pending.len() as u64, total);
-            }
-        }
-        Ok(())
-    };
-    let outcome = ran();
-    if let Some(store) = store {
-        store.record_runs(&pending)?;
+    for (trial, record) in trials.iter().zip(&batch.records) {
+        let target = if trial.variant == Some(Variant::Baseline) {
+            &mut base
+        } else {
+            &mut cand
+        };
+        target.extend(team_records(record, &plan.team_id));
     }
-    outcome?;
+    if let Some(store) = store {
+        store.record_runs(&batch.records)?;
+    }
+    if let Some(e) = batch.error {
+        return Err(e);
+    }
     if base.is_empty() || cand.is_empty() {
         return Err(Error::TeamDidNotRun {
             team_id: plan.team_id.clone(),
@@ -121,10 +134,14 @@ pub struct SequentialOutcome {
 }
 
 /// Runs pairs (baseline then candidate, on one seed each) and looks after every pair, until
-/// the sequential test stops or `rules.max_pairs` is reached. Every run is recorded in
-/// `store`, even when a run fails part way.
+/// the sequential test stops or `rules.max_pairs` is reached. Pairs are asked of `runner`
+/// [`parallelism`](TrialRunner::parallelism) at a time and looked at in order; pairs made
+/// past the one the test stopped at are dropped, so the verdict, and the runs recorded, are
+/// those of one pair at a time. Every run kept is recorded in `store`, even when a run fails
+/// part way.
 pub fn run_sequential_ab(
-    run: ArmRunner<'_>,
+    runner: &mut dyn TrialRunner,
+    configs: (&TeamConfig, &TeamConfig),
     team_id: &str,
     seed: u64,
     rules: SequentialRules,
@@ -138,38 +155,53 @@ pub fn run_sequential_ab(
     let mut base = Vec::new();
     let mut cand = Vec::new();
     let mut pending = Vec::new();
-    let total = rules.max_pairs as u64 * 2;
+    let max_pairs = rules.max_pairs as u64;
+    let total = max_pairs * 2;
+    let window = runner.parallelism().max(1) as u64;
     let mut ran = || -> Result<Option<SequentialDecision>, Error> {
-        for i in 0..rules.max_pairs as u64 {
-            let seeds = [run_seed(seed, i)];
-            let mut pair = [None, None];
-            for (k, variant) in [Variant::Baseline, Variant::Candidate]
-                .into_iter()
-                .enumerate()
-            {
-                for record in run(variant, &seeds)? {
+        let mut next = 0;
+        while next < max_pairs {
+            let pairs = next..(next + window).min(max_pairs);
+            next = pairs.end;
+            let trials = pair_trials(configs.0, configs.1, seed, pairs);
+            let made_before = pending.len() as u64;
+            let batch = runner.run_trials(team_id, &trials, &mut |done| {
+                progress(made_before + done, total)
+            });
+            let mut records = batch.records.into_iter();
+            for _ in 0..trials.len() / 2 {
+                let mut pair = [None, None];
+                for k in 0..2 {
+                    let Some(record) = records.next() else {
+                        // The batch stopped inside this pair: what ran is kept.
+                        return Err(batch.error.unwrap_or_else(|| Error::TeamDidNotRun {
+                            team_id: team_id.to_string(),
+                            baseline: base.len(),
+                            candidate: cand.len(),
+                        }));
+                    };
                     let team: Vec<TeamRunRecord> = team_records(&record, team_id).collect();
-                    if let Some(t) = team.first() {
-                        pair[k] = Some(RunOutcome::from_record(t));
-                    }
-                    if variant == Variant::Baseline {
+                    pair[k] = team.first().map(RunOutcome::from_record);
+                    if k == 0 {
                         base.extend(team);
                     } else {
                         cand.extend(team);
                     }
                     pending.push(record);
                 }
-                progress(pending.len() as u64, total);
+                let [Some(b), Some(c)] = pair else {
+                    return Err(Error::TeamDidNotRun {
+                        team_id: team_id.to_string(),
+                        baseline: base.len(),
+                        candidate: cand.len(),
+                    });
+                };
+                if let Look::Stop(decision) = test.push(b, c) {
+                    return Ok(Some(*decision));
+                }
             }
-            let [Some(b), Some(c)] = pair else {
-                return Err(Error::TeamDidNotRun {
-                    team_id: team_id.to_string(),
-                    baseline: base.len(),
-                    candidate: cand.len(),
-                });
-            };
-            if let Look::Stop(decision) = test.push(b, c) {
-                return Ok(Some(*decision));
+            if let Some(e) = batch.error {
+                return Err(e);
             }
         }
         Ok(None)

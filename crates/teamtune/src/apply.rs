@@ -16,7 +16,7 @@ use teamtune_analysis::{
     SequentialInfo, Suggestion, apply_suggestion, samples_from_store, suggest,
 };
 use teamtune_engine::{HitlPolicy, run_seed};
-use teamtune_model::{TeamConfig, TeamRunRecord, Variant, Workflow, apply_team_config, load_file};
+use teamtune_model::{TeamConfig, TeamRunRecord, Workflow, apply_team_config, load_file};
 use teamtune_store::{HistoryKind, HistoryStatus, NewHistoryEntry, RunQuery, Store};
 
 use crate::ab::{AbPlan, run_ab};
@@ -26,8 +26,9 @@ use crate::error::Error;
 use crate::record::Recorder;
 use crate::suggestion_file::SuggestionFile;
 use crate::suggestion_fit::misfit;
-use crate::trial::{TrialRunner, WorkflowRunner};
+use crate::trial::{Trial, TrialRunner, WorkflowRunner};
 use crate::tune::TwinEnd;
+use crate::workers::{JobSource, QueuedRunner};
 
 /// Which suggestions to try.
 #[derive(Debug, Clone)]
@@ -277,7 +278,23 @@ impl Autotuner {
             opts.hitl,
             opts.inputs.clone(),
         )?;
-        self.apply_with(opts, &mut runner, observer)
+        match self.trial_queue()? {
+            None => self.apply_with(opts, &mut runner, observer),
+            Some(queue) => {
+                let source = JobSource {
+                    file: opts.config.display().to_string(),
+                    text: file.source.clone(),
+                };
+                let mut queued = QueuedRunner::new(
+                    runner,
+                    queue,
+                    (source.clone(), source),
+                    opts.hitl,
+                    opts.inputs.clone(),
+                )?;
+                self.apply_with(opts, &mut queued, observer)
+            }
+        }
     }
 
     /// [`apply`](Self::apply) with trial runs made by `runner` (which may hold a different
@@ -457,18 +474,25 @@ impl Autotuner {
                 "no recorded history of team `{}` in its current configuration: running the baseline {runs} times first",
                 opts.team_id
             ));
-            let mut recorder = Recorder::new(store);
-            let ran = (0..runs).try_for_each(|i| {
-                let seed = [run_seed(opts.seed ^ 0xba5e, i)];
-                for r in runner.run(&opts.team_id, &state.config, &seed, None)? {
-                    recorder.push(r)?;
-                }
-                observer.progress(i + 1, runs);
-                Ok::<_, Error>(())
+            let trials: Vec<Trial> = (0..runs)
+                .map(|i| Trial {
+                    config: state.config.clone(),
+                    seed: run_seed(opts.seed ^ 0xba5e, i),
+                    variant: None,
+                })
+                .collect();
+            let batch = runner.run_trials(&opts.team_id, &trials, &mut |done| {
+                observer.progress(done, runs)
             });
             // The runs that finished before an error or a stop are kept.
+            let mut recorder = Recorder::new(store);
+            for r in batch.records {
+                recorder.push(r)?;
+            }
             recorder.flush()?;
-            ran?;
+            if let Some(e) = batch.error {
+                return Err(e);
+            }
             made = runs;
             records = store.team_runs(&opts.team_id, &query)?;
         }
@@ -565,18 +589,9 @@ impl Autotuner {
                 metric,
             };
             let mut progress = |d, t| observer.progress(d, t);
-            let virtual_time = runner.is_simulated();
-            let (base_cfg, team_id) = (state.config.clone(), opts.team_id.clone());
-            let mut run = |variant: Variant, seeds: &[u64]| {
-                let cfg = match variant {
-                    Variant::Baseline => &base_cfg,
-                    Variant::Candidate => &candidate_cfg,
-                };
-                runner.run(&team_id, cfg, seeds, Some(variant))
-            };
             let ab = run_ab(
-                &mut run,
-                virtual_time,
+                runner,
+                (&state.config, &candidate_cfg),
                 &plan,
                 Some(&mut *store),
                 &mut progress,

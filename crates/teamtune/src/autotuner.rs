@@ -13,7 +13,9 @@ use teamtune_analysis::{
 };
 use teamtune_metrics::{parse_metrics_str, read_metrics_file};
 use teamtune_model::{TeamConfig, TeamNode, WorkflowFile};
-use teamtune_store::{PostgresStore, RunQuery, SqliteStore, Store, StoreLocation};
+use teamtune_store::{
+    PostgresStore, RunQuery, SqliteStore, Store, StoreLocation, TrialQueue, WorkerSeen,
+};
 
 use crate::baseline_choice::{BaselineChoice, BaselinesUsed};
 use crate::error::Error;
@@ -132,6 +134,8 @@ pub struct Autotuner {
     pub(crate) strategies: Vec<Box<dyn Strategy>>,
     selection: RunSelection,
     pub(crate) baseline_choice: BaselineChoice,
+    /// Trial runs go to the store's workers (`--workers`).
+    workers: bool,
 }
 
 /// The store an autotuner works on: an SQLite file or a PostgreSQL database opened for each
@@ -186,6 +190,47 @@ impl Autotuner {
             strategies: default_strategies(),
             selection: RunSelection::default(),
             baseline_choice: BaselineChoice::default(),
+            workers: false,
+        }
+    }
+
+    /// Hands `apply`'s and `benchmark`'s trial runs to the workers of the store (which must
+    /// be PostgreSQL) instead of making them here, and waits for their results.
+    pub fn with_workers(mut self, workers: bool) -> Self {
+        self.workers = workers;
+        self
+    }
+
+    /// The store's location, unless the caller gave an opened store.
+    pub(crate) fn location(&self) -> Option<&StoreLocation> {
+        match &self.store {
+            StoreHandle::Location(l) => Some(l),
+            StoreHandle::Given(_) => None,
+        }
+    }
+
+    /// The queue trial runs go to, with [`with_workers`](Self::with_workers); `None`
+    /// without.
+    pub(crate) fn trial_queue(&self) -> Result<Option<PostgresStore>, Error> {
+        if !self.workers {
+            return Ok(None);
+        }
+        match self.location() {
+            Some(StoreLocation::Postgres(url)) => Ok(Some(PostgresStore::open(url)?)),
+            _ => Err(Error::Workers {
+                problem: format!(
+                    "workers need a PostgreSQL store, and {} is not one",
+                    self.store_location()
+                ),
+            }),
+        }
+    }
+
+    /// The workers of the store seen in the last `within` (none for an SQLite store).
+    pub fn trial_workers(&self, within: std::time::Duration) -> Result<Vec<WorkerSeen>, Error> {
+        match self.location() {
+            Some(StoreLocation::Postgres(url)) => Ok(PostgresStore::open(url)?.workers(within)?),
+            _ => Ok(Vec::new()),
         }
     }
 

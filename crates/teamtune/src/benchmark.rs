@@ -13,6 +13,7 @@ use crate::ab::{AbPlan, ProgressFn, run_ab};
 use crate::autotuner::{Access, Autotuner};
 use crate::error::Error;
 use crate::trial::{TrialRunner, WorkflowRunner};
+use crate::workers::{JobSource, QueuedRunner};
 use teamtune_model::WorkflowFile;
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,19 +51,39 @@ impl Autotuner {
         let (wb, tb) = b.resolve_team(&team_id)?;
         let config_a = TeamConfig::of(ta);
         let config_b = TeamConfig::of(tb);
-        let mut ra = WorkflowRunner::new(
+        let ra = WorkflowRunner::new(
             wa.clone(),
             before.display().to_string(),
             hitl,
             IndexMap::new(),
         )?;
-        let mut rb = WorkflowRunner::new(
+        let rb = WorkflowRunner::new(
             wb.clone(),
             after.display().to_string(),
             hitl,
             IndexMap::new(),
         )?;
         let virtual_time = ra.is_simulated() && rb.is_simulated();
+        let local = TwoFiles {
+            before: ra,
+            after: rb,
+        };
+        let mut runner: Box<dyn TrialRunner> = match self.trial_queue()? {
+            None => Box::new(local),
+            Some(queue) => {
+                let source = |path: &Path, file: &WorkflowFile| JobSource {
+                    file: path.display().to_string(),
+                    text: file.source.clone(),
+                };
+                Box::new(QueuedRunner::new(
+                    local,
+                    queue,
+                    (source(before, &a), source(after, &b)),
+                    hitl,
+                    IndexMap::new(),
+                )?)
+            }
+        };
         let plan = AbPlan {
             team_id: team_id.clone(),
             runs,
@@ -70,12 +91,14 @@ impl Autotuner {
             rules: DecisionRules::default(),
             metric: teamtune_analysis::AbMetric::Duration,
         };
-        let mut run = |variant: Variant, seeds: &[u64]| match variant {
-            Variant::Baseline => ra.run(&team_id, &config_a, seeds, Some(variant)),
-            Variant::Candidate => rb.run(&team_id, &config_b, seeds, Some(variant)),
-        };
         let ab = self.using_store(Access::Create, |store| {
-            run_ab(&mut run, virtual_time, &plan, Some(store), progress)
+            run_ab(
+                runner.as_mut(),
+                (&config_a, &config_b),
+                &plan,
+                Some(store),
+                progress,
+            )
         })?;
         Ok(BenchmarkReport {
             team_id,
@@ -85,6 +108,36 @@ impl Autotuner {
             virtual_time,
             decision: ab.decision,
         })
+    }
+}
+
+/// The two files of a benchmark as one runner: the baseline side runs `before`, the
+/// candidate side `after`.
+struct TwoFiles {
+    before: WorkflowRunner,
+    after: WorkflowRunner,
+}
+
+impl TrialRunner for TwoFiles {
+    fn is_simulated(&self) -> bool {
+        self.before.is_simulated() && self.after.is_simulated()
+    }
+
+    fn config_hash(&self, team_id: &str, config: &TeamConfig) -> Result<String, Error> {
+        self.before.config_hash(team_id, config)
+    }
+
+    fn run(
+        &mut self,
+        team_id: &str,
+        config: &TeamConfig,
+        seeds: &[u64],
+        variant: Option<Variant>,
+    ) -> Result<Vec<teamtune_model::WorkflowRunRecord>, Error> {
+        match variant {
+            Some(Variant::Candidate) => self.after.run(team_id, config, seeds, variant),
+            _ => self.before.run(team_id, config, seeds, variant),
+        }
     }
 }
 

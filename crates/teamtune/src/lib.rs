@@ -13,7 +13,9 @@
 //! [`TrialRunner`].
 //!
 //! The store is an SQLite file or a PostgreSQL database ([`StoreLocation`]);
-//! [`migrate_store`] and [`copy_store`] prepare one and move a history into it.
+//! [`migrate_store`] and [`copy_store`] prepare one and move a history into it. With a
+//! PostgreSQL store, [`Autotuner::with_workers`] sends trial runs to workers on other
+//! machines, each running [`Autotuner::work`].
 
 mod ab;
 mod apply;
@@ -44,8 +46,9 @@ mod trial;
 mod tune;
 mod validate;
 mod whatif;
+mod workers;
 
-pub use ab::{AbOutcome, AbPlan, ArmRunner, outcomes, run_ab};
+pub use ab::{AbOutcome, AbPlan, outcomes, run_ab};
 pub use apply::{
     ApplyMode, ApplyObserver, ApplyOptions, Choice, FailPoint, OptimizationResult, Quiet,
 };
@@ -73,9 +76,10 @@ pub use run_selection::{HashSource, RunScope, RunSelection};
 pub use stop::{Signal, clear_stop, request_stop, stop_on_signals, stop_requested};
 pub use store_admin::{copy_store, migrate_store};
 pub use suggestion_file::SuggestionFile;
-pub use trial::{TrialRunner, WorkflowRunner};
+pub use trial::{Trial, TrialBatch, TrialRunner, WorkflowRunner};
 pub use validate::{MemberSummary, NodeSummary, TeamSummary, ValidationReport, WorkflowSummary};
 pub use whatif::{WhatIfPrediction, WhatIfReport};
+pub use workers::{WorkerEvent, WorkerOptions, WorkerSummary};
 
 // The types of the lower crates that appear in this crate's API, and nothing else of them:
 // callers go through `Autotuner`.
@@ -108,7 +112,7 @@ pub use teamtune_model::{
     WorkflowFile, load_file,
 };
 pub use teamtune_store::{
-    CopyReport, DecisionAction, Experiment, ExperimentDecision, ExperimentStatus, ExportFormat,
-    HistoryEntry, HistoryKind, HistoryStatus, MigrationReport, Store, StoreError, StoreLocation,
-    TableCount, resolve_path,
+    Completion, CopyReport, DecisionAction, Experiment, ExperimentDecision, ExperimentStatus,
+    ExportFormat, HistoryEntry, HistoryKind, HistoryStatus, MigrationReport, Store, StoreError,
+    StoreLocation, TableCount, WorkerSeen, resolve_path,
 };

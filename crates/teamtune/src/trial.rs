@@ -1,7 +1,13 @@
 //! Trial runs: a team run in a configuration of the tuner's choosing, for A/B tests and the
 //! baseline history. The tuner learns about a team only through a [`TrialRunner`]: by default
 //! a [`WorkflowRunner`] over the workflow file being tuned; the benchmark hands it a runner
-//! that holds the real file while the tuner sees one without its `sim:` blocks.
+//! that holds the real file while the tuner sees one without its `sim:` blocks; with
+//! `--workers`, a runner that queues the trials for workers on other machines.
+//!
+//! Callers hand over the trials they know they want in one [`TrialRunner::run_trials`] call
+//! (both sides of a fixed-size A/B test, the baseline history), so a runner with workers can
+//! make them at once; a sequential test asks for [`TrialRunner::parallelism`] pairs at a time
+//! and looks at them in order, so it decides on the same pairs however many run at once.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -13,6 +19,22 @@ use teamtune_model::{TeamConfig, Variant, Workflow, WorkflowRunRecord};
 
 use crate::batch::interruptible;
 use crate::error::Error;
+
+/// One trial run: the team in `config`, on `seed`, its records marked with `variant`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    pub config: TeamConfig,
+    pub seed: u64,
+    pub variant: Option<Variant>,
+}
+
+/// What a [`TrialRunner::run_trials`] call made: one record per trial, in the trials' order,
+/// up to the first trial that could not be made; and why, if one could not.
+#[derive(Debug)]
+pub struct TrialBatch {
+    pub records: Vec<WorkflowRunRecord>,
+    pub error: Option<Error>,
+}
 
 /// Runs a workflow with one team in a given configuration.
 pub trait TrialRunner {
@@ -33,6 +55,40 @@ pub trait TrialRunner {
         seeds: &[u64],
         variant: Option<Variant>,
     ) -> Result<Vec<WorkflowRunRecord>, Error>;
+
+    /// How many trial runs this runner makes at once: 1 for one after another here, more
+    /// for a runner whose trials go to workers.
+    fn parallelism(&self) -> usize {
+        1
+    }
+
+    /// Makes `trials`, calling `done` with the count made so far after each one. Stops at
+    /// the first trial that cannot be made. By default one after another through
+    /// [`run`](Self::run).
+    fn run_trials(
+        &mut self,
+        team_id: &str,
+        trials: &[Trial],
+        done: &mut dyn FnMut(u64),
+    ) -> TrialBatch {
+        let mut records = Vec::with_capacity(trials.len());
+        for trial in trials {
+            match self.run(team_id, &trial.config, &[trial.seed], trial.variant) {
+                Ok(made) => records.extend(made),
+                Err(e) => {
+                    return TrialBatch {
+                        records,
+                        error: Some(e),
+                    };
+                }
+            }
+            done(records.len() as u64);
+        }
+        TrialBatch {
+            records,
+            error: None,
+        }
+    }
 }
 
 /// The default runner: a workflow (as loaded from its file) with the team's configuration

@@ -14,7 +14,7 @@ use teamtune_analysis::twin::{
 use teamtune_analysis::{
     AbStatus, RunOutcome, SequentialObjective, SequentialRules, pairs_needed, tail_threshold,
 };
-use teamtune_model::{TeamConfig, Variant};
+use teamtune_model::TeamConfig;
 use teamtune_store::Store;
 
 use crate::ab::run_sequential_ab;
@@ -170,17 +170,17 @@ impl Autotuner {
                 best.improvement_percent
             ));
             let (base_cfg, cand_cfg) = (state.config.clone(), best.config.clone());
-            let team_id = opts.team_id.clone();
-            let mut run = |variant: Variant, seeds: &[u64]| {
-                let cfg = match variant {
-                    Variant::Baseline => &base_cfg,
-                    Variant::Candidate => &cand_cfg,
-                };
-                runner.run(&team_id, cfg, seeds, Some(variant))
-            };
             let mut progress = |d, t| observer.progress(d, t);
             let seed = opts.seed ^ 0x5e9 ^ (round << 16);
-            let ab = run_sequential_ab(&mut run, &opts.team_id, seed, rules, store, &mut progress)?;
+            let ab = run_sequential_ab(
+                runner,
+                (&base_cfg, &cand_cfg),
+                &opts.team_id,
+                seed,
+                rules,
+                store,
+                &mut progress,
+            )?;
             let used = (ab.baseline.len() + ab.candidate.len()) as u64;
             spent += used;
             let d = ab.decision;

@@ -97,7 +97,10 @@ pub fn run(args: &ApplyArgs) -> CliResult {
             args.threshold
         )));
     }
-    let tuner = super::tuner(args.store.store.as_deref(), None)?;
+    let tuner = super::tuner(args.store.store.as_deref(), None)?.with_workers(args.trial.workers);
+    if args.trial.workers && !args.dry_run {
+        super::announce_workers(&tuner)?;
+    }
     let mut opts = ApplyOptions::new(&args.team.team_id, &args.config, mode);
     opts.ab_test = !args.no_ab_test;
     opts.runs = args.runs;

@@ -5,7 +5,10 @@ use crate::exit::{CliResult, Code};
 use crate::progress::Progress;
 
 pub fn run(args: &BenchmarkArgs) -> CliResult {
-    let tuner = super::tuner(args.store.store.as_deref(), None)?;
+    let tuner = super::tuner(args.store.store.as_deref(), None)?.with_workers(args.trial.workers);
+    if args.trial.workers {
+        super::announce_workers(&tuner)?;
+    }
     let bar = Progress::new(args.runs * 2, "runs");
     let mut progress = |_d: u64, _t: u64| bar.inc();
     let report = tuner.benchmark(

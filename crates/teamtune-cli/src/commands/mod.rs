@@ -15,6 +15,7 @@ mod suggest;
 mod validate;
 mod watch;
 mod whatif;
+mod worker;
 
 use crate::args::{Cli, Command, ImportCommand, MetricsCommand};
 use crate::exit::CliResult;
@@ -50,6 +51,10 @@ pub fn dispatch(cli: Cli) -> CliResult {
         Command::Report(a) => report::run(&a),
         Command::Experiment { command } => experiment::dispatch(&command),
         Command::Store { command } => store::dispatch(&command),
+        Command::Worker(a) => {
+            crate::signals::stop_cleanly()?;
+            worker::run(&a)
+        }
         Command::Watch(a) => {
             // The loop checks for a stop between steps; a promotion's file write is
             // atomic, so a signal never leaves it half done.
@@ -78,6 +83,26 @@ pub(crate) fn tuner(
                 .map_err(|e| crate::exit::CliError::input(e.to_string()))?,
         ),
     })
+}
+
+/// With `--workers`: says where the trial runs go and which workers are up (none: they wait
+/// in the queue until one starts).
+pub(crate) fn announce_workers(tuner: &teamtune::Autotuner) -> CliResult<()> {
+    let seen = tuner.trial_workers(std::time::Duration::from_secs(60))?;
+    let slots: u32 = seen.iter().map(|w| w.slots).sum();
+    if seen.is_empty() {
+        eprintln!(
+            "teamtune: warning: no worker of {} has been seen in the last minute: the trial runs wait in the queue until one starts (`teamtune worker --store URL`)",
+            tuner.store_location()
+        );
+    } else {
+        eprintln!(
+            "teamtune: trial runs go to the workers of {}: {} seen, {slots} run(s) at once",
+            tuner.store_location(),
+            seen.len()
+        );
+    }
+    Ok(())
 }
 
 /// The run selection of `analyze` and `suggest`.

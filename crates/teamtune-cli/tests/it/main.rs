@@ -20,6 +20,7 @@ mod suggestion_checks;
 mod tuning;
 mod twin;
 mod validate;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
