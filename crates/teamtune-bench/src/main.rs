@@ -9,7 +9,8 @@
 //! Modules: [`scenario`] (loading and checks), [`tuning`] (the user's loop), [`grid`] (the
 //! oracle's search space), [`oracle`] (the exhaustive search), [`objective`] (scoring in
 //! virtual time on several threads), [`measure`](mod@measure) (one scenario end to end), [`report`]
-//! (JSON and table), [`generate`] (`teamtune-bench generate`: seeded random scenario files).
+//! (JSON and table), [`generate`] (`teamtune-bench generate`: seeded random scenario files),
+//! [`workers`] (`teamtune-bench workers`: A/B test throughput with trial workers).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -24,6 +25,7 @@ mod oracle;
 mod report;
 mod scenario;
 mod tuning;
+mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +54,9 @@ enum Command {
     /// Live experiments on simulated traffic: runs to decide a planted improvement, and
     /// how often an A/A experiment is promoted.
     Experiments(experiments::ExperimentArgs),
+    /// A/B test throughput with 1, 2, 4... trial workers on a PostgreSQL store, next to the
+    /// same test run here (command members that sleep: real time).
+    Workers(workers::WorkersArgs),
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +131,7 @@ fn main() -> ExitCode {
         Command::Tuning(args) => run_tuning(args),
         Command::Generate(args) => generate::run(&args),
         Command::Experiments(args) => experiments::run(&args),
+        Command::Workers(args) => workers::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

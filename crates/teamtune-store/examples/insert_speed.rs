@@ -1,17 +1,19 @@
 //! Measures `MetricsStore::record_runs` throughput: 10,000 workflow runs, each with one team
-//! run of 10 members, recorded into a fresh on-disk store in batches (default 500 runs per
-//! call, as `teamtune run --runs N` would), and prints runs per second.
+//! run of 10 members, recorded into a fresh on-disk SQLite store in batches (default 500
+//! runs per call, as `teamtune run --runs N` would), all in one batch, and 1,000 runs one per
+//! transaction (a durable commit each); with a PostgreSQL URL, the same into that database
+//! next to it. Prints runs per second.
 //!
-//! `cargo run --release -p teamtune-store --example insert_speed [-- RUNS BATCH]`
+//! `cargo run --release -p teamtune-store --example insert_speed [-- RUNS BATCH [POSTGRES_URL]]`
 
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
 
 use teamtune_model::{MemberMetrics, TeamRunRecord, WorkflowRunRecord};
-use teamtune_store::{MetricsStore, SqliteStore};
+use teamtune_store::{MetricsStore, PostgresStore, SqliteStore, Store};
 
-fn team_run(i: usize, members: usize) -> TeamRunRecord {
+fn team_run(prefix: &str, i: usize, members: usize) -> TeamRunRecord {
     let member_metrics = (0..members)
         .map(|m| {
             let id = format!("member_{m}");
@@ -44,7 +46,7 @@ fn team_run(i: usize, members: usize) -> TeamRunRecord {
         consensus_achieved: None,
         consensus_rounds: None,
         member_metrics,
-        run_id: Some(format!("run-{i:06}")),
+        run_id: Some(format!("{prefix}run-{i:06}")),
         workflow: Some("research".into()),
         config_hash: Some("4f1c2a9e".into()),
         variant: None,
@@ -56,9 +58,9 @@ fn team_run(i: usize, members: usize) -> TeamRunRecord {
     }
 }
 
-fn workflow_run(i: usize, members: usize) -> WorkflowRunRecord {
+fn workflow_run(prefix: &str, i: usize, members: usize) -> WorkflowRunRecord {
     WorkflowRunRecord {
-        run_id: format!("run-{i:06}"),
+        run_id: format!("{prefix}run-{i:06}"),
         workflow: "research".into(),
         file: "examples/research.yaml".into(),
         seed: i as u64,
@@ -71,8 +73,66 @@ fn workflow_run(i: usize, members: usize) -> WorkflowRunRecord {
         virtual_time: true,
         inputs: Default::default(),
         outputs: Default::default(),
-        team_runs: vec![team_run(i, members)],
+        team_runs: vec![team_run(prefix, i, members)],
     }
+}
+
+/// The three measurements on stores `open` makes, each fresh or at least empty of these
+/// run ids.
+fn measure(
+    name: &str,
+    runs: usize,
+    batch: usize,
+    members: usize,
+    open: &mut dyn FnMut(&str) -> Result<Box<dyn Store>, Box<dyn std::error::Error>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Run ids unique to this measurement, so a database that is not new can be used again.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    let records = |tag: &str, n: usize| -> Vec<WorkflowRunRecord> {
+        let prefix = format!("{stamp}-{tag}-");
+        (0..n).map(|i| workflow_run(&prefix, i, members)).collect()
+    };
+
+    let mut store = open("batches")?;
+    let batched = records("b", runs);
+    let start = Instant::now();
+    for chunk in batched.chunks(batch) {
+        store.record_runs(chunk)?;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "{name}: {runs} runs x {members} members in {} batches of {batch}: {elapsed:.3} s, {:.0} runs/s, {:.0} member rows/s",
+        runs.div_ceil(batch),
+        runs as f64 / elapsed,
+        (runs * members) as f64 / elapsed
+    );
+
+    let mut store = open("one_batch")?;
+    let all = records("a", runs);
+    let start = Instant::now();
+    store.record_runs(&all)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "{name}: {runs} runs x {members} members in one batch: {elapsed:.3} s, {:.0} runs/s",
+        runs as f64 / elapsed
+    );
+
+    let single = runs.min(1000);
+    let mut store = open("single")?;
+    let one_by_one = records("s", single);
+    let start = Instant::now();
+    for run in &one_by_one {
+        store.record_runs(std::slice::from_ref(run))?;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "{name}: {single} runs one per transaction: {elapsed:.3} s, {:.0} runs/s ({:.2} ms a commit)",
+        single as f64 / elapsed,
+        elapsed * 1000.0 / single as f64
+    );
+    Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -88,31 +148,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(500)
         .max(1);
+    let postgres = args.next();
     let members = 10;
 
     let dir = tempfile::tempdir()?;
-    let mut store = SqliteStore::open(&dir.path().join("teamtune.db"))?;
-    let records: Vec<_> = (0..runs).map(|i| workflow_run(i, members)).collect();
-
-    let start = Instant::now();
-    for chunk in records.chunks(batch) {
-        store.record_runs(chunk)?;
+    measure("sqlite", runs, batch, members, &mut |name| {
+        Ok(Box::new(SqliteStore::open(
+            &dir.path().join(format!("{name}.db")),
+        )?))
+    })?;
+    if let Some(url) = postgres {
+        let url = url.parse()?;
+        measure("postgres", runs, batch, members, &mut |_| {
+            Ok(Box::new(PostgresStore::open(&url)?))
+        })?;
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    let batches = runs.div_ceil(batch);
-    println!(
-        "{runs} runs x {members} members in {batches} batches of {batch}: {elapsed:.3} s, {:.0} runs/s, {:.0} member rows/s",
-        runs as f64 / elapsed,
-        (runs * members) as f64 / elapsed
-    );
-
-    let all_at_once = Instant::now();
-    let mut store = SqliteStore::open(&dir.path().join("one_batch.db"))?;
-    store.record_runs(&records)?;
-    let elapsed = all_at_once.elapsed().as_secs_f64();
-    println!(
-        "{runs} runs x {members} members in one batch: {elapsed:.3} s, {:.0} runs/s",
-        runs as f64 / elapsed
-    );
     Ok(())
 }

@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 pub const SERVER_ENV: &str = "TEAMTUNE_TEST_POSTGRES";
 /// `1` makes a missing server a failure instead of a skip.
 pub const REQUIRE_ENV: &str = "TEAMTUNE_REQUIRE_POSTGRES";
+/// With [`SERVER_ENV`]: the PEM certificate its TLS is signed with, when it has TLS.
+pub const ROOT_CERT_ENV: &str = "TEAMTUNE_TEST_POSTGRES_ROOTCERT";
 
 /// A PostgreSQL server tests may create databases on.
 #[derive(Debug)]
@@ -35,6 +37,9 @@ pub struct Server {
     psql: PathBuf,
     /// Where the server's binaries are (for benchmarks that want a server of their own).
     bindir: Option<PathBuf>,
+    /// The certificate the server's TLS is signed with (a self-signed one for 127.0.0.1 and
+    /// localhost), when it has TLS.
+    root_cert: Option<PathBuf>,
 }
 
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
@@ -116,6 +121,12 @@ impl Server {
     pub fn bindir(&self) -> Option<&Path> {
         self.bindir.as_deref()
     }
+
+    /// The PEM certificate to trust for TLS connections, when the server has TLS (a cluster
+    /// this process started does when `openssl` is installed).
+    pub fn root_cert(&self) -> Option<&Path> {
+        self.root_cert.as_deref()
+    }
 }
 
 fn find() -> Result<Server, String> {
@@ -128,6 +139,9 @@ fn find() -> Result<Server, String> {
             admin_url: url,
             psql,
             bindir: None,
+            root_cert: std::env::var_os(ROOT_CERT_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         });
     }
     let Some(initdb) = find_program("initdb") else {
@@ -140,10 +154,11 @@ fn find() -> Result<Server, String> {
         .or_else(|| Some(bindir.join("psql")).filter(|p| p.exists()))
         .ok_or("psql is not installed")?;
     match start_cluster(&bindir) {
-        Ok(admin_url) => Ok(Server {
+        Ok((admin_url, root_cert)) => Ok(Server {
             admin_url,
             psql,
             bindir: Some(bindir),
+            root_cert,
         }),
         // Installed but not startable: a broken machine, not a reason to skip.
         Err(why) => panic!("cannot start a throwaway PostgreSQL cluster: {why}"),
@@ -213,8 +228,94 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Makes and starts a cluster; returns the URL of its `postgres` database.
-fn start_cluster(bindir: &Path) -> Result<String, String> {
+/// A certificate authority and, signed by it, a server certificate and key for 127.0.0.1
+/// and localhost, in `dir`, made with `openssl`: `(authority, certificate, key)`. `None`
+/// when `openssl` is not installed.
+fn make_certificates(dir: &Path, user: Option<&str>) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let openssl = find_program("openssl")?;
+    let at = |name: &str| dir.join(name);
+    let (ca, ca_key) = (at("ca.crt"), at("ca.key"));
+    let (cert, key, request) = (at("server.crt"), at("server.key"), at("server.csr"));
+    let names = at("server.ext");
+    std::fs::write(&names, "subjectAltName=DNS:localhost,IP:127.0.0.1\n").ok()?;
+    let steps: [Vec<&std::ffi::OsStr>; 3] = [
+        vec![
+            "req".as_ref(),
+            "-x509".as_ref(),
+            "-newkey".as_ref(),
+            "rsa:2048".as_ref(),
+            "-nodes".as_ref(),
+            "-days".as_ref(),
+            "2".as_ref(),
+            "-subj".as_ref(),
+            "/CN=teamtune test authority".as_ref(),
+            "-keyout".as_ref(),
+            ca_key.as_os_str(),
+            "-out".as_ref(),
+            ca.as_os_str(),
+        ],
+        vec![
+            "req".as_ref(),
+            "-newkey".as_ref(),
+            "rsa:2048".as_ref(),
+            "-nodes".as_ref(),
+            "-subj".as_ref(),
+            "/CN=localhost".as_ref(),
+            "-keyout".as_ref(),
+            key.as_os_str(),
+            "-out".as_ref(),
+            request.as_os_str(),
+        ],
+        vec![
+            "x509".as_ref(),
+            "-req".as_ref(),
+            "-in".as_ref(),
+            request.as_os_str(),
+            "-CA".as_ref(),
+            ca.as_os_str(),
+            "-CAkey".as_ref(),
+            ca_key.as_os_str(),
+            "-set_serial".as_ref(),
+            "1".as_ref(),
+            "-days".as_ref(),
+            "2".as_ref(),
+            "-extfile".as_ref(),
+            names.as_os_str(),
+            "-out".as_ref(),
+            cert.as_os_str(),
+        ],
+    ];
+    for args in steps {
+        let made = Command::new(&openssl)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            return None;
+        }
+    }
+    // The server refuses a key others may read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).ok()?;
+    if let Some(u) = user {
+        let owned = Command::new("chown")
+            .arg(u)
+            .arg(&key)
+            .arg(&cert)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !owned {
+            return None;
+        }
+    }
+    Some((ca, cert, key))
+}
+
+/// Makes and starts a cluster; returns the URL of its `postgres` database and, when it has
+/// TLS, the certificate to trust.
+fn start_cluster(bindir: &Path) -> Result<(String, Option<PathBuf>), String> {
     let dir = tempfile::Builder::new()
         .prefix("teamtune-pg-")
         .tempdir()
@@ -245,14 +346,23 @@ fn start_cluster(bindir: &Path) -> Result<String, String> {
         ));
     }
     let port = free_port()?;
+    let tls = make_certificates(&dir, user);
     let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
     // The server is this shell's child; the shell waits on its stdin, which only this
     // process holds: at its exit the read returns, and the shell stops the server (fast
     // shutdown) and deletes the cluster.
+    let ssl = match &tls {
+        Some((_, cert, key)) => format!(
+            "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            quote(cert),
+            quote(key)
+        ),
+        None => String::new(),
+    };
     let script = format!(
         "{postgres} -D {data} -p {port} -k {dir} -c listen_addresses=127.0.0.1 \
          -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-         -c max_connections=300 >{log} 2>&1 & pid=$!; read -r _; kill -INT $pid; \
+         -c max_connections=300 {ssl} >{log} 2>&1 & pid=$!; read -r _; kill -INT $pid; \
          wait $pid; rm -rf {dir}",
         postgres = quote(&bindir.join("postgres")),
         data = quote(&data),
@@ -276,7 +386,7 @@ fn start_cluster(bindir: &Path) -> Result<String, String> {
             .status()
             .is_ok_and(|s| s.success());
         if up {
-            return Ok(url);
+            return Ok((url, tls.map(|(authority, _, _)| authority)));
         }
         if let Ok(Some(status)) = watchdog.try_wait() {
             let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();

@@ -172,10 +172,16 @@ pub(crate) fn now() -> String {
 }
 
 impl Autotuner {
-    /// An autotuner on the store at `store`: an SQLite file's path, or a
-    /// [`StoreLocation`] (a PostgreSQL URL); opened when an operation needs it.
-    pub fn new(store: impl Into<StoreLocation>) -> Self {
-        Autotuner::on(StoreHandle::Location(store.into()))
+    /// An autotuner on the SQLite store at `store_path` (opened when an operation needs it).
+    pub fn new(store_path: impl Into<PathBuf>) -> Self {
+        Autotuner::at(StoreLocation::Sqlite(store_path.into()))
+    }
+
+    /// An autotuner on the store at `location`, an SQLite file or a PostgreSQL database
+    /// ([`StoreLocation::resolve`] reads `--store` and `TEAMTUNE_STORE`); opened when an
+    /// operation needs it.
+    pub fn at(location: StoreLocation) -> Self {
+        Autotuner::on(StoreHandle::Location(location))
     }
 
     /// An autotuner on a store the caller opened (any [`Store`]).

@@ -70,7 +70,7 @@ pub(crate) fn tuner(
     store: Option<&std::path::Path>,
     baselines: Option<&std::path::Path>,
 ) -> CliResult<teamtune::Autotuner> {
-    let t = teamtune::Autotuner::new(teamtune::StoreLocation::resolve(
+    let t = teamtune::Autotuner::at(teamtune::StoreLocation::resolve(
         store.map(std::path::Path::as_os_str),
     )?);
     Ok(match baselines {

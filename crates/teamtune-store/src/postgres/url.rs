@@ -3,10 +3,10 @@
 //! fit to show (the password dropped) and the [`Redactor`] that keeps the password out of
 //! every message a server or the driver hands back.
 //!
-//! teamtune reads two query parameters itself, the rest go to the client: `sslrootcert=FILE`
-//! (a PEM file of the certificates to trust instead of the system's), and `sslmode`, where
-//! `verify-ca` and `verify-full` mean `require`: whenever TLS is used, teamtune verifies the
-//! server's certificate and host name.
+//! teamtune reads two query parameters itself, as libpq does, the rest go to the client:
+//! `sslmode` ([`TlsMode`]: whether to use TLS and how much of the server's certificate to
+//! check) and `sslrootcert=FILE` (a PEM file of the certificates to trust instead of the
+//! system's).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -14,11 +14,36 @@ use std::str::FromStr;
 
 use percent_encoding::percent_decode_str;
 use teamtune_model::Redactor;
-use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::config::Host;
 
 use crate::StoreError;
 
 const SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
+
+/// libpq's `sslmode`: whether the connection uses TLS, and what of the server's certificate
+/// is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TlsMode {
+    /// No TLS.
+    Disable,
+    /// TLS when the server offers it (the default); the certificate is not checked.
+    Prefer,
+    /// TLS or no connection; the certificate is not checked, unless `sslrootcert` is given
+    /// (then as `verify-ca`).
+    Require,
+    /// TLS, with a certificate signed by a trusted authority (any host name).
+    VerifyCa,
+    /// TLS, with a certificate signed by a trusted authority for the host connected to.
+    VerifyFull,
+}
+
+/// What of the server's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verify {
+    Nothing,
+    Chain,
+    ChainAndHost,
+}
 
 /// A parsed PostgreSQL URL. Its `Display` and `Debug` never show the password.
 #[derive(Clone)]
@@ -27,6 +52,7 @@ pub struct PostgresUrl {
     shown: String,
     redactor: Redactor,
     root_cert: Option<PathBuf>,
+    tls: TlsMode,
     /// The text as given (password included), for equality only.
     raw: String,
 }
@@ -46,7 +72,18 @@ impl PostgresUrl {
 
     /// Whether the connection may or must use TLS.
     pub(crate) fn wants_tls(&self) -> bool {
-        self.config.get_ssl_mode() != SslMode::Disable
+        self.tls != TlsMode::Disable
+    }
+
+    /// What of the server's certificate is checked, as libpq does for the `sslmode`.
+    pub(crate) fn verify(&self) -> Verify {
+        match self.tls {
+            TlsMode::Disable | TlsMode::Prefer => Verify::Nothing,
+            TlsMode::Require if self.root_cert.is_some() => Verify::Chain,
+            TlsMode::Require => Verify::Nothing,
+            TlsMode::VerifyCa => Verify::Chain,
+            TlsMode::VerifyFull => Verify::ChainAndHost,
+        }
     }
 
     /// The PEM file of certificates to trust (`sslrootcert`), if given.
@@ -91,6 +128,7 @@ impl FromStr for PostgresUrl {
             None => (text, None),
         };
         let mut root_cert = None;
+        let mut tls = TlsMode::Prefer;
         let mut passed = Vec::new();
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -98,12 +136,29 @@ impl FromStr for PostgresUrl {
             match key.as_str() {
                 "sslrootcert" => root_cert = Some(PathBuf::from(decoded(value))),
                 "sslmode" => {
-                    let mode = match decoded(value).as_str() {
-                        "verify-ca" | "verify-full" => "require".to_string(),
-                        "allow" => "prefer".to_string(),
-                        other => other.to_string(),
+                    let mode = decoded(value);
+                    tls = match mode.as_str() {
+                        "disable" => TlsMode::Disable,
+                        "allow" | "prefer" => TlsMode::Prefer,
+                        "require" => TlsMode::Require,
+                        "verify-ca" => TlsMode::VerifyCa,
+                        "verify-full" => TlsMode::VerifyFull,
+                        _ => {
+                            return Err(PostgresUrl::bad(
+                                &redactor_of(&secrets).redact(&shown),
+                                format!(
+                                    "sslmode `{}` is not one of disable, allow, prefer, require, verify-ca, verify-full",
+                                    redactor_of(&secrets).redact(&mode)
+                                ),
+                            ));
+                        }
                     };
-                    passed.push(format!("sslmode={mode}"));
+                    let client_mode = match tls {
+                        TlsMode::Disable => "disable",
+                        TlsMode::Prefer => "prefer",
+                        _ => "require",
+                    };
+                    passed.push(format!("sslmode={client_mode}"));
                 }
                 "password" => {
                     secrets.push(value.to_string());
@@ -113,7 +168,7 @@ impl FromStr for PostgresUrl {
                 _ => passed.push(pair.to_string()),
             }
         }
-        let redactor = Redactor::new(secrets);
+        let redactor = redactor_of(&secrets);
         let shown = redactor.redact(&shown);
         let rebuilt = if passed.is_empty() {
             base.to_string()
@@ -149,6 +204,7 @@ impl FromStr for PostgresUrl {
             shown,
             redactor,
             root_cert,
+            tls,
             raw: text.to_string(),
         })
     }
@@ -178,6 +234,10 @@ fn without_password(text: &str) -> (String, Vec<String>) {
     (shown, vec![password.to_string(), decoded(password)])
 }
 
+fn redactor_of(secrets: &[String]) -> Redactor {
+    Redactor::new(secrets.iter().cloned())
+}
+
 fn decoded(raw: &str) -> String {
     percent_decode_str(raw).decode_utf8_lossy().into_owned()
 }
@@ -205,6 +265,7 @@ impl Eq for PostgresUrl {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio_postgres::config::SslMode;
 
     fn parse(s: &str) -> Result<PostgresUrl, StoreError> {
         s.parse()
@@ -234,11 +295,23 @@ mod tests {
     }
 
     #[test]
-    fn verify_modes_require_tls_and_the_root_file_is_teamtunes() {
+    fn sslmode_says_what_is_checked_as_libpq_does() {
         let url = parse("postgres://h/db?sslmode=verify-full&sslrootcert=/etc/ca.pem").unwrap();
         assert_eq!(url.config().get_ssl_mode(), SslMode::Require);
         assert_eq!(url.root_cert(), Some(&PathBuf::from("/etc/ca.pem")));
-        assert!(url.wants_tls());
+        assert_eq!(url.verify(), Verify::ChainAndHost);
+        for (mode, tls, verify) in [
+            ("", true, Verify::Nothing),
+            ("?sslmode=disable", false, Verify::Nothing),
+            ("?sslmode=allow", true, Verify::Nothing),
+            ("?sslmode=prefer", true, Verify::Nothing),
+            ("?sslmode=require", true, Verify::Nothing),
+            ("?sslmode=require&sslrootcert=ca.pem", true, Verify::Chain),
+            ("?sslmode=verify-ca", true, Verify::Chain),
+        ] {
+            let url = parse(&format!("postgres://h/db{mode}")).unwrap();
+            assert_eq!((url.wants_tls(), url.verify()), (tls, verify), "{mode}");
+        }
     }
 
     #[test]

@@ -76,9 +76,10 @@ fn a_missing_database_or_tls_the_server_lacks_is_a_connect_error() {
     assert!(err.to_string().contains("does not exist"), "{err}");
     assert_no_password(&err);
 
-    // The throwaway server has no TLS: a URL that requires it cannot connect.
+    // A checked certificate the test server cannot show (it has no TLS, or a self-signed
+    // certificate the system does not trust): no connection.
     let sep = if db.contains('?') { '&' } else { '?' };
-    let tls = with_password(&format!("{db}{sep}sslmode=require"));
+    let tls = with_password(&format!("{db}{sep}sslmode=verify-full"));
     let err = PostgresStore::open(&url(&tls)).unwrap_err();
     assert!(matches!(err, StoreError::Connect { .. }), "{err}");
     assert_no_password(&err);
@@ -87,6 +88,62 @@ fn a_missing_database_or_tls_the_server_lacks_is_a_connect_error() {
     let err = PostgresStore::open(&url(&root)).unwrap_err();
     assert!(matches!(err, StoreError::Tls { .. }), "{err}");
     assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+}
+
+#[test]
+fn tls_with_the_servers_certificate_is_used_and_verified() {
+    let Some(db) = postgres("tls_with_the_servers_certificate_is_used_and_verified") else {
+        return;
+    };
+    let server = teamtune_test_postgres::server("tls").unwrap();
+    let Some(cert) = server.root_cert() else {
+        let required = std::env::var(teamtune_test_postgres::REQUIRE_ENV).is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "the test server has no TLS: give its certificate in {}",
+            teamtune_test_postgres::ROOT_CERT_ENV
+        );
+        eprintln!("skipped the TLS test: the test server has no TLS (no openssl)");
+        return;
+    };
+    let sep = if db.contains('?') { '&' } else { '?' };
+    let verified = format!(
+        "{db}{sep}sslmode=verify-full&sslrootcert={}&application_name=teamtune-tls-test",
+        cert.display()
+    );
+    let mut store = PostgresStore::open(&url(&verified)).unwrap();
+    store
+        .record_runs(&[single_team_run("r0", "a", 0, None)])
+        .unwrap();
+    assert_eq!(store.team_run_count("a").unwrap(), 1);
+    // The store's pooled connection is there to ask about.
+    assert_eq!(
+        server.psql(
+            &db,
+            "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = 'teamtune-tls-test'"
+        ),
+        "t",
+        "the connection is encrypted"
+    );
+    // Checked against the system's roots instead, the self-signed certificate is refused.
+    let untrusted = with_password(&format!("{db}{sep}sslmode=verify-ca"));
+    let err = PostgresStore::open(&url(&untrusted)).unwrap_err();
+    assert!(matches!(err, StoreError::Connect { .. }), "{err}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+    assert_no_password(&err);
+    // `require` encrypts without checking it, as libpq's does.
+    let unchecked = format!("{db}{sep}sslmode=require&application_name=teamtune-tls-require");
+    let store = PostgresStore::open(&url(&unchecked)).unwrap();
+    assert_eq!(store.team_run_count("a").unwrap(), 1);
+    assert_eq!(
+        server.psql(
+            &db,
+            "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = 'teamtune-tls-require'"
+        ),
+        "t"
+    );
 }
 
 #[test]

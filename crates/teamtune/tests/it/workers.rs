@@ -26,7 +26,7 @@ fn benchmark_against(
     let coordinator = {
         let (location, file) = (location.clone(), file.clone());
         std::thread::spawn(move || {
-            Autotuner::new(location).with_workers(true).benchmark(
+            Autotuner::at(location).with_workers(true).benchmark(
                 &file,
                 &file,
                 None,
