@@ -11,7 +11,9 @@
 use std::time::Instant;
 
 use teamtune_model::{MemberMetrics, TeamRunRecord, WorkflowRunRecord};
-use teamtune_store::{MetricsStore, PostgresStore, SqliteStore, Store};
+use teamtune_store::{PostgresStore, SqliteStore, Store};
+
+type Opened = Result<Box<dyn Store>, Box<dyn std::error::Error>>;
 
 fn team_run(prefix: &str, i: usize, members: usize) -> TeamRunRecord {
     let member_metrics = (0..members)
@@ -84,7 +86,7 @@ fn measure(
     runs: usize,
     batch: usize,
     members: usize,
-    open: &mut dyn FnMut(&str) -> Result<Box<dyn Store>, Box<dyn std::error::Error>>,
+    open: &mut dyn FnMut(&str) -> Opened,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Run ids unique to this measurement, so a database that is not new can be used again.
     let stamp = std::time::SystemTime::now()

@@ -39,7 +39,7 @@ fn resolve_with(explicit: Option<&OsStr>, env: Option<OsString>) -> PathBuf {
 #[derive(Clone, PartialEq, Eq)]
 pub enum StoreLocation {
     Sqlite(PathBuf),
-    Postgres(PostgresUrl),
+    Postgres(Box<PostgresUrl>),
 }
 
 impl StoreLocation {
@@ -53,7 +53,9 @@ impl StoreLocation {
     /// `postgresql://`, else a file path.
     pub fn parse(text: &OsStr) -> Result<StoreLocation, StoreError> {
         match text.to_str() {
-            Some(s) if PostgresUrl::is_postgres(s) => Ok(StoreLocation::Postgres(s.parse()?)),
+            Some(s) if PostgresUrl::is_postgres(s) => {
+                Ok(StoreLocation::Postgres(Box::new(s.parse()?)))
+            }
             _ => Ok(StoreLocation::Sqlite(PathBuf::from(text))),
         }
     }
@@ -104,7 +106,7 @@ impl From<&PathBuf> for StoreLocation {
 
 impl From<PostgresUrl> for StoreLocation {
     fn from(url: PostgresUrl) -> Self {
-        StoreLocation::Postgres(url)
+        StoreLocation::Postgres(Box::new(url))
     }
 }
 

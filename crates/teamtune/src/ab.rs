@@ -171,7 +171,7 @@ pub fn run_sequential_ab(
             let mut records = batch.records.into_iter();
             for _ in 0..trials.len() / 2 {
                 let mut pair = [None, None];
-                for k in 0..2 {
+                for (k, slot) in pair.iter_mut().enumerate() {
                     let Some(record) = records.next() else {
                         // The batch stopped inside this pair: what ran is kept.
                         return Err(batch.error.unwrap_or_else(|| Error::TeamDidNotRun {
@@ -181,7 +181,7 @@ pub fn run_sequential_ab(
                         }));
                     };
                     let team: Vec<TeamRunRecord> = team_records(&record, team_id).collect();
-                    pair[k] = team.first().map(RunOutcome::from_record);
+                    *slot = team.first().map(RunOutcome::from_record);
                     if k == 0 {
                         base.extend(team);
                     } else {

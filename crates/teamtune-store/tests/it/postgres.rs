@@ -91,6 +91,7 @@ fn a_missing_database_or_tls_the_server_lacks_is_a_connect_error() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // says the test is skipped
 fn tls_with_the_servers_certificate_is_used_and_verified() {
     let Some(db) = postgres("tls_with_the_servers_certificate_is_used_and_verified") else {
         return;

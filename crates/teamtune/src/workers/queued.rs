@@ -86,27 +86,20 @@ impl<R: TrialRunner> QueuedRunner<R> {
             .collect()
     }
 
-    /// Waits for the batch's results; `Err` with the records made before the first one
-    /// missing when it cannot finish.
-    fn wait(
-        &mut self,
-        batch: i64,
-        count: usize,
-        done: &mut dyn FnMut(u64),
-    ) -> Result<Vec<WorkflowRunRecord>, (Vec<WorkflowRunRecord>, Error)> {
+    /// Waits for the batch's results: all of them, or, when it cannot finish, the records
+    /// made before the first one missing and why.
+    fn wait(&mut self, batch: i64, count: usize, done: &mut dyn FnMut(u64)) -> TrialBatch {
         let mut records: Vec<Option<WorkflowRunRecord>> = vec![None; count];
         let mut known: Vec<u64> = Vec::new();
-        let in_order = |records: &mut Vec<Option<WorkflowRunRecord>>| {
-            records
-                .iter_mut()
-                .map_while(Option::take)
-                .collect::<Vec<_>>()
+        let stopped = |records: &mut Vec<Option<WorkflowRunRecord>>, error: Error| TrialBatch {
+            records: records.iter_mut().map_while(Option::take).collect(),
+            error: Some(error),
         };
         let mut next_poll = Instant::now();
         loop {
             if let Some(signal) = stop_requested() {
                 let _ = self.queue.close_batch(batch, true);
-                return Err((in_order(&mut records), Error::Interrupted { signal }));
+                return stopped(&mut records, Error::Interrupted { signal });
             }
             if Instant::now() < next_poll {
                 std::thread::sleep(Duration::from_millis(20));
@@ -117,7 +110,7 @@ impl<R: TrialRunner> QueuedRunner<R> {
                 Ok(r) => r,
                 Err(e) => {
                     let _ = self.queue.close_batch(batch, true);
-                    return Err((in_order(&mut records), e.into()));
+                    return stopped(&mut records, e.into());
                 }
             };
             for result in results {
@@ -142,15 +135,17 @@ impl<R: TrialRunner> QueuedRunner<R> {
                     }
                     Err(e) => {
                         let _ = self.queue.close_batch(batch, true);
-                        return Err((in_order(&mut records), e));
+                        return stopped(&mut records, e);
                     }
                 }
             }
             if known.len() >= count {
-                self.queue
-                    .close_batch(batch, false)
-                    .map_err(|e| (Vec::new(), Error::from(e)))?;
-                return Ok(records.into_iter().flatten().collect());
+                // Every result is in: a batch left open is only tidied up a day later.
+                let _ = self.queue.close_batch(batch, false);
+                return TrialBatch {
+                    records: records.into_iter().flatten().collect(),
+                    error: None,
+                };
             }
         }
     }
@@ -219,15 +214,6 @@ impl<R: TrialRunner> TrialRunner for QueuedRunner<R> {
                 };
             }
         };
-        match self.wait(batch, trials.len(), done) {
-            Ok(records) => TrialBatch {
-                records,
-                error: None,
-            },
-            Err((records, e)) => TrialBatch {
-                records,
-                error: Some(e),
-            },
-        }
+        self.wait(batch, trials.len(), done)
     }
 }
