@@ -52,8 +52,6 @@ pub use metrics::{
     ExportFormat, MetricsStore, RunQuery, StoredTeamRun, UnknownExportFormat, VariantFilter,
 };
 pub use postgres::{CopyReport, MigrationReport, PostgresStore, PostgresUrl, TableCount};
-pub use queue::{
-    BatchCounts, ClaimedTrial, Completion, FinishedTrial, TrialOutcome, TrialQueue, WorkerSeen,
-};
+pub use queue::{ClaimedTrial, Completion, FinishedTrial, TrialOutcome, TrialQueue, WorkerSeen};
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
 pub use store::Store;

@@ -68,14 +68,6 @@ pub struct WorkerSeen {
     pub seconds_since_seen: f64,
 }
 
-/// How the entries of a batch stand.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BatchCounts {
-    pub queued: u64,
-    pub running: u64,
-    pub finished: u64,
-}
-
 /// A queue of trial runs shared by a coordinator and workers. Object safe.
 pub trait TrialQueue: Send {
     /// Queues `jobs` as one batch (entry `i` at position `i`) and returns the batch id.
@@ -116,9 +108,6 @@ pub trait TrialQueue: Send {
 
     /// The results of batch `batch_id` whose positions are not in `known`.
     fn results(&self, batch_id: i64, known: &[u64]) -> Result<Vec<FinishedTrial>, StoreError>;
-
-    /// How the batch's entries stand.
-    fn batch_counts(&self, batch_id: i64) -> Result<BatchCounts, StoreError>;
 
     /// Ends a batch: `cancelled` drops the entries not finished (and any result still to
     /// come); otherwise the batch is done with.

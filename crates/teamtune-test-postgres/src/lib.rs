@@ -35,8 +35,6 @@ pub struct Server {
     /// A URL of a database the user may connect to (to create others from).
     admin_url: String,
     psql: PathBuf,
-    /// Where the server's binaries are (for benchmarks that want a server of their own).
-    bindir: Option<PathBuf>,
     /// The certificate the server's TLS is signed with (a self-signed one for 127.0.0.1 and
     /// localhost), when it has TLS.
     root_cert: Option<PathBuf>,
@@ -117,11 +115,6 @@ impl Server {
         String::from_utf8_lossy(&out.stdout).trim_end().to_string()
     }
 
-    /// The directory of the server's binaries, when this process started the server.
-    pub fn bindir(&self) -> Option<&Path> {
-        self.bindir.as_deref()
-    }
-
     /// The PEM certificate to trust for TLS connections, when the server has TLS (a cluster
     /// this process started does when `openssl` is installed).
     pub fn root_cert(&self) -> Option<&Path> {
@@ -138,7 +131,6 @@ fn find() -> Result<Server, String> {
         return Ok(Server {
             admin_url: url,
             psql,
-            bindir: None,
             root_cert: std::env::var_os(ROOT_CERT_ENV)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
@@ -157,7 +149,6 @@ fn find() -> Result<Server, String> {
         Ok((admin_url, root_cert)) => Ok(Server {
             admin_url,
             psql,
-            bindir: Some(bindir),
             root_cert,
         }),
         // Installed but not startable: a broken machine, not a reason to skip.

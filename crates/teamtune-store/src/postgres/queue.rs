@@ -11,8 +11,7 @@ use tokio_postgres::Row;
 
 use super::PostgresStore;
 use crate::{
-    BatchCounts, ClaimedTrial, Completion, FinishedTrial, StoreError, TrialOutcome, TrialQueue,
-    WorkerSeen,
+    ClaimedTrial, Completion, FinishedTrial, StoreError, TrialOutcome, TrialQueue, WorkerSeen,
 };
 
 const CLAIM: &str = "WITH next AS (SELECT id FROM trial_queue \
@@ -237,28 +236,6 @@ impl TrialQueue for PostgresStore {
                     }
                 })
                 .collect())
-        })
-    }
-
-    fn batch_counts(&self, batch_id: i64) -> Result<BatchCounts, StoreError> {
-        self.block(async {
-            let client = self.client().await?;
-            let row = client
-                .query_one(
-                    "SELECT COUNT(*) FILTER (WHERE status = 'queued' \
-                         OR (status = 'running' AND lease_until < now())), \
-                     COUNT(*) FILTER (WHERE status = 'running' AND lease_until >= now()), \
-                     COUNT(*) FILTER (WHERE status IN ('done', 'failed')) \
-                     FROM trial_queue WHERE batch_id = $1",
-                    &[&batch_id],
-                )
-                .await
-                .map_err(self.err("counting trial runs"))?;
-            Ok(BatchCounts {
-                queued: unsigned(row.get(0)),
-                running: unsigned(row.get(1)),
-                finished: unsigned(row.get(2)),
-            })
         })
     }
 

@@ -96,14 +96,6 @@ impl PostgresUrl {
         self.redactor.redact(text)
     }
 
-    /// The database name, as the server will see it (the user name when none is given).
-    pub fn database(&self) -> &str {
-        self.config
-            .get_dbname()
-            .or(self.config.get_user())
-            .unwrap_or("")
-    }
-
     fn bad(shown: &str, problem: impl Into<String>) -> StoreError {
         StoreError::BadUrl {
             url: shown.to_string(),
@@ -284,7 +276,6 @@ mod tests {
             "FATAL: [redacted] and [redacted]"
         );
         assert!(!url.wants_tls());
-        assert_eq!(url.database(), "tt");
     }
 
     #[test]

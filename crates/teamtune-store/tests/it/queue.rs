@@ -29,8 +29,6 @@ fn entries_are_claimed_in_order_and_recorded_once() {
     let b = q.claim("w2", LONG).unwrap().unwrap();
     assert_eq!((a.batch_id, a.position, a.attempt), (batch, 0, 1));
     assert_eq!((b.position, b.job.as_str()), (1, "{\"job\":1}"));
-    let counts = q.batch_counts(batch).unwrap();
-    assert_eq!((counts.queued, counts.running, counts.finished), (1, 2, 0));
 
     assert_eq!(
         q.complete(&a, "w1", TrialOutcome::Record("{\"r\":0}"))
@@ -60,7 +58,6 @@ fn entries_are_claimed_in_order_and_recorded_once() {
         ]
     );
     assert!(q.results(batch, &[0, 1]).unwrap().is_empty());
-    assert_eq!(q.batch_counts(batch).unwrap().finished, 2);
 }
 
 #[test]
