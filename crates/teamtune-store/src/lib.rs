@@ -52,6 +52,8 @@ pub use metrics::{
     ExportFormat, MetricsStore, RunQuery, StoredTeamRun, UnknownExportFormat, VariantFilter,
 };
 pub use postgres::{CopyReport, MigrationReport, PostgresStore, PostgresUrl, TableCount};
-pub use queue::{ClaimedTrial, Completion, FinishedTrial, TrialOutcome, TrialQueue, WorkerSeen};
+pub use queue::{
+    ABANDONED_AFTER, ClaimedTrial, Completion, FinishedTrial, TrialOutcome, TrialQueue, WorkerSeen,
+};
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
 pub use store::Store;

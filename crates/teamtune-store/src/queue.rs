@@ -5,7 +5,9 @@
 //! collects the results and closes the batch.
 //!
 //! A worker that dies stops renewing: once its lease has run out the entry is claimable
-//! again. A result is recorded exactly once even when a run is retried: results are keyed
+//! again. A coordinator says it is still waiting ([`TrialQueue::still_waiting`]); the runs
+//! of one not heard from for [`ABANDONED_AFTER`] are not claimed (nobody would read their
+//! results) until it is heard from again. A result is recorded exactly once even when a run is retried: results are keyed
 //! by the entry, so the second finisher of an entry records nothing
 //! ([`Completion::AlreadyRecorded`]). Only the PostgreSQL store has a queue
 //! (`postgres/queue.rs`).
@@ -13,6 +15,10 @@
 use std::time::Duration;
 
 use crate::StoreError;
+
+/// How long a coordinator may go without saying it is still waiting before workers stop
+/// claiming its runs.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 
 /// An entry a worker claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +77,13 @@ pub struct WorkerSeen {
 /// A queue of trial runs shared by a coordinator and workers. Object safe.
 pub trait TrialQueue: Send {
     /// Queues `jobs` as one batch (entry `i` at position `i`) and returns the batch id.
-    /// `owner` names the coordinator, for people looking at the queue. Batches closed more
-    /// than a day ago are deleted.
+    /// `owner` names the coordinator, for people looking at the queue. Batches closed (or
+    /// abandoned by their coordinator) more than a day ago are deleted.
     fn enqueue(&mut self, owner: &str, jobs: &[String]) -> Result<i64, StoreError>;
 
-    /// Claims the oldest entry that is queued or whose lease ran out, leased to `worker`
-    /// for `lease`; `None` when there is none.
+    /// Claims the oldest entry that is queued or whose lease ran out, of a batch whose
+    /// coordinator is still waiting, leased to `worker` for `lease`; `None` when there is
+    /// none.
     fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<ClaimedTrial>, StoreError>;
 
     /// Extends every lease `worker` holds by `lease` from now, and says it is alive (with
@@ -105,6 +112,9 @@ pub trait TrialQueue: Send {
 
     /// Forgets a worker that stops.
     fn retire(&mut self, worker: &str) -> Result<(), StoreError>;
+
+    /// The coordinator of batch `batch_id` says it is still waiting for the results.
+    fn still_waiting(&mut self, batch_id: i64) -> Result<(), StoreError>;
 
     /// The results of batch `batch_id` whose positions are not in `known`.
     fn results(&self, batch_id: i64, known: &[u64]) -> Result<Vec<FinishedTrial>, StoreError>;

@@ -1,7 +1,7 @@
 //! [`TrialQueue`] for [`PostgresStore`]. A claim takes the oldest claimable entry with
 //! `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's claims; leases are
 //! timestamps of the server's clock, so workers on machines whose clocks disagree still
-//! agree on when a lease ran out. A completion locks the entry's row, then inserts the
+//! agree on when a lease ran out (and when a coordinator was last heard from). A completion locks the entry's row, then inserts the
 //! result keyed by the entry: a second finisher finds the entry done (or, racing, the
 //! primary key taken) and records nothing.
 
@@ -10,12 +10,15 @@ use std::time::Duration;
 use tokio_postgres::Row;
 
 use super::PostgresStore;
+use crate::queue::ABANDONED_AFTER;
 use crate::{
     ClaimedTrial, Completion, FinishedTrial, StoreError, TrialOutcome, TrialQueue, WorkerSeen,
 };
 
 const CLAIM: &str = "WITH next AS (SELECT id FROM trial_queue \
-     WHERE status = 'queued' OR (status = 'running' AND lease_until < now()) \
+     WHERE (status = 'queued' OR (status = 'running' AND lease_until < now())) \
+     AND batch_id IN (SELECT id FROM trial_batches WHERE status = 'open' \
+         AND owner_seen > now() - $3 * interval '1 millisecond') \
      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
      UPDATE trial_queue q SET status = 'running', worker = $1, attempts = q.attempts + 1, \
      claimed_at = now(), lease_until = now() + $2 * interval '1 millisecond' \
@@ -50,8 +53,9 @@ impl TrialQueue for PostgresStore {
                 .await
                 .map_err(err("starting to queue trial runs"))?;
             tx.execute(
-                "DELETE FROM trial_batches WHERE status <> 'open' \
-                 AND closed_at < now() - interval '1 day'",
+                "DELETE FROM trial_batches WHERE (status <> 'open' \
+                 AND closed_at < now() - interval '1 day') \
+                 OR (status = 'open' AND owner_seen < now() - interval '1 day')",
                 &[],
             )
             .await
@@ -81,7 +85,7 @@ impl TrialQueue for PostgresStore {
         self.block(async {
             let client = self.client().await?;
             let row = client
-                .query_opt(CLAIM, &[&worker, &millis(lease)])
+                .query_opt(CLAIM, &[&worker, &millis(lease), &millis(ABANDONED_AFTER)])
                 .await
                 .map_err(self.err("claiming a trial run"))?;
             Ok(row.as_ref().map(claimed))
@@ -203,6 +207,20 @@ impl TrialQueue for PostgresStore {
                 .execute("DELETE FROM trial_workers WHERE name = $1", &[&worker])
                 .await
                 .map_err(self.err("retiring the worker"))?;
+            Ok(())
+        })
+    }
+
+    fn still_waiting(&mut self, batch_id: i64) -> Result<(), StoreError> {
+        self.block(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "UPDATE trial_batches SET owner_seen = now() WHERE id = $1",
+                    &[&batch_id],
+                )
+                .await
+                .map_err(self.err("saying the coordinator is waiting"))?;
             Ok(())
         })
     }

@@ -79,6 +79,7 @@ pub(crate) const QUEUE_MIGRATIONS: &[&str] = &[
     CREATE TABLE trial_batches (
         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         created_at TIMESTAMPTZ NOT NULL DEFAULT now(), owner TEXT NOT NULL,
+        owner_seen TIMESTAMPTZ NOT NULL DEFAULT now(),
         trials BIGINT NOT NULL, status TEXT NOT NULL DEFAULT 'open', closed_at TIMESTAMPTZ);
     CREATE TABLE trial_queue (
         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -143,6 +143,27 @@ fn a_released_entry_is_claimed_again_and_a_cancelled_batch_records_nothing() {
 }
 
 #[test]
+fn the_runs_of_a_coordinator_not_heard_from_are_not_claimed() {
+    let Some(db) = postgres("the_runs_of_a_coordinator_not_heard_from_are_not_claimed") else {
+        return;
+    };
+    let server = teamtune_test_postgres::server("abandoned").unwrap();
+    let mut q = PostgresStore::open(&db.parse().unwrap()).unwrap();
+    let batch = q.enqueue("test", &jobs(2)).unwrap();
+    server.psql(
+        &db,
+        &format!(
+            "UPDATE trial_batches SET owner_seen = now() - interval '{} seconds'",
+            teamtune_store::ABANDONED_AFTER.as_secs() + 1
+        ),
+    );
+    assert_eq!(q.claim("w1", LONG).unwrap(), None, "nobody waits for these");
+    q.still_waiting(batch).unwrap();
+    let c = q.claim("w1", LONG).unwrap().unwrap();
+    assert_eq!(c.batch_id, batch);
+}
+
+#[test]
 fn eight_workers_claim_every_entry_exactly_once() {
     let Some(q) = queue("eight_workers_claim_every_entry_exactly_once") else {
         return;

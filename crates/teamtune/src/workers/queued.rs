@@ -2,7 +2,9 @@
 //! it then polls the batch's results, reporting each as it arrives, and returns the records
 //! in the trials' order. A stop request (Ctrl-C) or a trial a worker could not make cancels
 //! the batch: entries not yet claimed are dropped, results still to come are refused, and
-//! the records in order before the first missing one are returned with the reason.
+//! the records in order before the first missing one are returned with the reason. While it
+//! waits it says so every few seconds: workers stop taking the runs of a coordinator that
+//! died.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,10 @@ use crate::trial::{Trial, TrialBatch, TrialRunner};
 
 /// How often the queue is looked at while waiting for results.
 const POLL: Duration = Duration::from_millis(200);
+
+/// How often the coordinator says it is still waiting (well within
+/// [`ABANDONED_AFTER`](teamtune_store::ABANDONED_AFTER)).
+const STILL_WAITING: Duration = Duration::from_secs(5);
 
 /// Workers seen within this long count towards [`TrialRunner::parallelism`].
 const ALIVE: Duration = Duration::from_secs(60);
@@ -96,6 +102,7 @@ impl<R: TrialRunner> QueuedRunner<R> {
             error: Some(error),
         };
         let mut next_poll = Instant::now();
+        let mut next_word = Instant::now() + STILL_WAITING;
         loop {
             if let Some(signal) = stop_requested() {
                 let _ = self.queue.close_batch(batch, true);
@@ -106,6 +113,12 @@ impl<R: TrialRunner> QueuedRunner<R> {
                 continue;
             }
             next_poll = Instant::now() + POLL;
+            if Instant::now() >= next_word {
+                next_word = Instant::now() + STILL_WAITING;
+                // A miss is made good by the next one; the results below say whether the
+                // store is there at all.
+                let _ = self.queue.still_waiting(batch);
+            }
             let results = match self.queue.results(batch, &known) {
                 Ok(r) => r,
                 Err(e) => {
