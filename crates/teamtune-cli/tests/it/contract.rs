@@ -514,3 +514,28 @@ fn compare_json() {
     );
     snapshot("compare", &args, &c);
 }
+
+#[test]
+fn store_migrate_and_copy_json() {
+    let ws = Workspace::new();
+    let args = ["store", "migrate", "--store", "s.db", "--json"];
+    snapshot("store_migrate", &args, &parse(&ws.run(&args, 0)));
+    // Exit 1 when a simulated member failed: the runs are recorded either way.
+    teamtune(
+        ws.path(),
+        &["run", "audit.yaml", "--runs", "3", "--seed", "1", "--store", "s.db"],
+    );
+
+    let Some(server) = teamtune_test_postgres::server("store_migrate_and_copy_json") else {
+        return;
+    };
+    let url = server.fresh_database();
+    let mut settings = settings(&["store", "migrate|copy", "..."]);
+    // The database's name and port differ from run to run.
+    settings.add_redaction(".store", "[postgres url]");
+    settings.add_redaction(".to", "[postgres url]");
+    let migrate = parse(&ws.run(&["store", "migrate", "--store", &url, "--json"], 0));
+    settings.bind(|| insta::assert_json_snapshot!("store_migrate_postgres", migrate));
+    let copy = parse(&ws.run(&["store", "copy", "--from", "s.db", "--to", &url, "--json"], 0));
+    settings.bind(|| insta::assert_json_snapshot!("store_copy", copy));
+}
