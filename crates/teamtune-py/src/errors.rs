@@ -29,9 +29,9 @@ fn class_name(e: &Error) -> &'static str {
 /// The file an error names, when it names one by itself.
 fn path_of(e: &Error) -> Option<String> {
     match e {
+        Error::NoStore { location } => Some(location.clone()),
         Error::Input { path, .. }
         | Error::Located { path, .. }
-        | Error::NoStore { path }
         | Error::AmbiguousTeam { path, .. }
         | Error::NoTeam { path }
         | Error::FileChanged { path, .. }

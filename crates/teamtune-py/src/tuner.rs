@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use pyo3::prelude::*;
 use teamtune::{
     ApplyMode, ApplyObserver, ApplyOptions, Autotuner, BaselineChoice, Baselines, BatchOptions,
-    HitlPolicy, MetricsInput, MetricsSource, Objective, RunSelection, SuggestionFile,
+    HitlPolicy, MetricsInput, MetricsSource, Objective, RunSelection, StoreLocation,
+    SuggestionFile,
 };
 
 use crate::blocking::blocking;
@@ -34,7 +35,7 @@ enum BaselinesArg {
 /// The library's autotuner on one store, with the caller's baselines.
 #[pyclass(frozen, module = "teamtune._native")]
 pub struct Tuner {
-    store: PathBuf,
+    store: StoreLocation,
     baselines: BaselinesArg,
 }
 
@@ -66,7 +67,7 @@ fn metrics_source(metrics: Option<Vec<MetricsArg>>) -> MetricsSource {
 
 impl Tuner {
     fn tuner(&self, selection: RunSelection) -> Autotuner {
-        let t = Autotuner::new(&self.store).with_run_selection(selection);
+        let t = Autotuner::at(self.store.clone()).with_run_selection(selection);
         match &self.baselines {
             BaselinesArg::OwnHistory => t,
             BaselinesArg::Victor => t.with_baseline_choice(BaselineChoice::Victor),
@@ -111,7 +112,8 @@ impl ApplyObserver for Silent {}
 
 #[pymethods]
 impl Tuner {
-    /// `store`: the SQLite store (`None`: `TEAMTUNE_STORE`, else `.teamtune/teamtune.db`).
+    /// `store`: the SQLite store file or a `postgres://` URL (`None`: `TEAMTUNE_STORE`, else
+    /// `.teamtune/teamtune.db`).
     /// `baselines`: `None` (the team's own history), `"victor"`, or a baselines file;
     /// `baselines_json`: a baselines object as JSON text.
     #[new]
@@ -135,16 +137,15 @@ impl Tuner {
             }
             (None, None) => BaselinesArg::OwnHistory,
         };
-        Ok(Tuner {
-            store: teamtune::resolve_path(store.as_deref()),
-            baselines,
-        })
+        let store = StoreLocation::resolve(store.as_deref().map(std::path::Path::as_os_str))
+            .map_err(|e| to_py(py, e.into()))?;
+        Ok(Tuner { store, baselines })
     }
 
-    /// The store's path.
+    /// The store's path, or its URL without the password.
     #[getter]
     fn store(&self) -> String {
-        self.store.display().to_string()
+        self.store.to_string()
     }
 
     #[pyo3(signature = (team_id, metrics=None, config=None, all_configs=false, include_trials=false))]

@@ -523,7 +523,16 @@ fn store_migrate_and_copy_json() {
     // Exit 1 when a simulated member failed: the runs are recorded either way.
     teamtune(
         ws.path(),
-        &["run", "audit.yaml", "--runs", "3", "--seed", "1", "--store", "s.db"],
+        &[
+            "run",
+            "audit.yaml",
+            "--runs",
+            "3",
+            "--seed",
+            "1",
+            "--store",
+            "s.db",
+        ],
     );
 
     let Some(server) = teamtune_test_postgres::server("store_migrate_and_copy_json") else {
@@ -536,6 +545,9 @@ fn store_migrate_and_copy_json() {
     settings.add_redaction(".to", "[postgres url]");
     let migrate = parse(&ws.run(&["store", "migrate", "--store", &url, "--json"], 0));
     settings.bind(|| insta::assert_json_snapshot!("store_migrate_postgres", migrate));
-    let copy = parse(&ws.run(&["store", "copy", "--from", "s.db", "--to", &url, "--json"], 0));
+    let copy = parse(&ws.run(
+        &["store", "copy", "--from", "s.db", "--to", &url, "--json"],
+        0,
+    ));
     settings.bind(|| insta::assert_json_snapshot!("store_copy", copy));
 }
