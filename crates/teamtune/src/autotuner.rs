@@ -221,8 +221,13 @@ impl Autotuner {
         if !self.workers {
             return Ok(None);
         }
+        self.queue_store().map(Some)
+    }
+
+    /// The PostgreSQL store workers share; an error for any other store.
+    fn queue_store(&self) -> Result<PostgresStore, Error> {
         match self.location() {
-            Some(StoreLocation::Postgres(url)) => Ok(Some(PostgresStore::open(url)?)),
+            Some(StoreLocation::Postgres(url)) => Ok(PostgresStore::open(url)?),
             _ => Err(Error::Workers {
                 problem: format!(
                     "workers need a PostgreSQL store, and {} is not one",
@@ -232,12 +237,10 @@ impl Autotuner {
         }
     }
 
-    /// The workers of the store seen in the last `within` (none for an SQLite store).
+    /// The workers of the store seen in the last `within`; an error when the store is not
+    /// one workers can share (SQLite).
     pub fn trial_workers(&self, within: std::time::Duration) -> Result<Vec<WorkerSeen>, Error> {
-        match self.location() {
-            Some(StoreLocation::Postgres(url)) => Ok(PostgresStore::open(url)?.workers(within)?),
-            _ => Ok(Vec::new()),
-        }
+        Ok(self.queue_store()?.workers(within)?)
     }
 
     /// Which stored runs `analyze` and `suggest` read (default: the team's own runs of its

@@ -386,7 +386,8 @@ fn workers_need_a_postgresql_store_and_no_prompts() {
     );
     assert_eq!(sqlite.status.code(), Some(2), "{}", stderr(&sqlite));
     assert!(
-        stderr(&sqlite).contains("workers need a PostgreSQL store"),
+        stderr(&sqlite).contains("workers need a PostgreSQL store")
+            && !stderr(&sqlite).contains("warning"),
         "{}",
         stderr(&sqlite)
     );
