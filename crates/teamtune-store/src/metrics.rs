@@ -38,7 +38,60 @@ pub struct RunQuery {
     pub config_hash: Option<String>,
 }
 
+/// An argument of the SQL [`RunQuery::to_sql`] writes, for a backend to bind.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SqlArg {
+    Text(String),
+    Integer(i64),
+}
+
 impl RunQuery {
+    /// The SQL selecting `(seq, record_json)` of `team_id`'s runs that match, with its
+    /// arguments, numbered placeholders written as `{placeholder}N` (`?` for SQLite, `$` for
+    /// PostgreSQL). With a limit, the newest N are picked in an inner query and put back in
+    /// recorded order outside.
+    pub(crate) fn to_sql(&self, team_id: &str, placeholder: char) -> (String, Vec<SqlArg>) {
+        let mut filter = format!("team_id = {placeholder}1");
+        let mut args = vec![SqlArg::Text(team_id.to_string())];
+        let bind = |args: &mut Vec<SqlArg>, filter: &mut String, clause: &str, arg| {
+            args.push(arg);
+            filter.push_str(&format!(" AND {clause} {placeholder}{}", args.len()));
+        };
+        if let Some(seq) = self.after_seq {
+            bind(&mut args, &mut filter, "seq >", SqlArg::Integer(seq));
+        }
+        match self.variant {
+            VariantFilter::Any => {}
+            VariantFilter::Unlabelled => filter.push_str(" AND variant IS NULL"),
+            VariantFilter::Only(v) => bind(
+                &mut args,
+                &mut filter,
+                "variant =",
+                SqlArg::Text(v.as_str().to_string()),
+            ),
+        }
+        if let Some(hash) = &self.config_hash {
+            bind(
+                &mut args,
+                &mut filter,
+                "config_hash =",
+                SqlArg::Text(hash.clone()),
+            );
+        }
+        let sql = match self.limit {
+            None => format!("SELECT seq, record_json FROM team_runs WHERE {filter} ORDER BY seq"),
+            Some(n) => {
+                args.push(SqlArg::Integer(i64::try_from(n).unwrap_or(i64::MAX)));
+                format!(
+                    "SELECT seq, record_json FROM (SELECT seq, record_json FROM team_runs \
+                     WHERE {filter} ORDER BY seq DESC LIMIT {placeholder}{}) newest ORDER BY seq",
+                    args.len()
+                )
+            }
+        };
+        (sql, args)
+    }
+
     /// All runs of the team.
     pub fn new() -> Self {
         Self::default()

@@ -12,8 +12,8 @@ use tokio_postgres::types::ToSql;
 
 use super::{NOW, PostgresStore, WRITE_LOCK};
 use crate::export::ExportWriter;
-use crate::metrics::inherit_from_run;
-use crate::{ExportFormat, MetricsStore, RunQuery, StoreError, StoredTeamRun, VariantFilter};
+use crate::metrics::{SqlArg, inherit_from_run};
+use crate::{ExportFormat, MetricsStore, RunQuery, StoreError, StoredTeamRun};
 
 const INSERT_WORKFLOW_RUNS: &str = "INSERT INTO workflow_runs (run_id, workflow, file, seed, \
      success, duration_seconds, start_time, end_time, error, variant, virtual_time, recorded_at, \
@@ -293,35 +293,16 @@ impl PostgresStore {
         team_id: &str,
         query: &RunQuery,
     ) -> Result<Vec<StoredTeamRun>, StoreError> {
-        let mut filter = String::from("team_id = $1");
-        let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(team_id.to_string())];
-        if let Some(seq) = query.after_seq {
-            args.push(Box::new(seq));
-            filter.push_str(&format!(" AND seq > ${}", args.len()));
-        }
-        match query.variant {
-            VariantFilter::Any => {}
-            VariantFilter::Unlabelled => filter.push_str(" AND variant IS NULL"),
-            VariantFilter::Only(v) => {
-                args.push(Box::new(v.as_str().to_string()));
-                filter.push_str(&format!(" AND variant = ${}", args.len()));
-            }
-        }
-        if let Some(hash) = &query.config_hash {
-            args.push(Box::new(hash.clone()));
-            filter.push_str(&format!(" AND config_hash = ${}", args.len()));
-        }
-        let sql = match query.limit {
-            None => format!("SELECT seq, record_json FROM team_runs WHERE {filter} ORDER BY seq"),
-            Some(n) => {
-                args.push(Box::new(i64::try_from(n).unwrap_or(i64::MAX)));
-                format!(
-                    "SELECT seq, record_json FROM (SELECT seq, record_json FROM team_runs \
-                     WHERE {filter} ORDER BY seq DESC LIMIT ${}) newest ORDER BY seq",
-                    args.len()
-                )
-            }
-        };
+        let (sql, args) = query.to_sql(team_id, '$');
+        let args: Vec<Box<dyn ToSql + Sync + Send>> = args
+            .into_iter()
+            .map(|a| -> Box<dyn ToSql + Sync + Send> {
+                match a {
+                    SqlArg::Text(t) => Box::new(t),
+                    SqlArg::Integer(i) => Box::new(i),
+                }
+            })
+            .collect();
         let refs: Vec<&(dyn ToSql + Sync)> = args
             .iter()
             .map(|a| a.as_ref() as &(dyn ToSql + Sync))

@@ -12,8 +12,8 @@ use teamtune_model::{TeamRunRecord, Variant, WorkflowRunRecord};
 
 use super::SqliteStore;
 use crate::export::ExportWriter;
-use crate::metrics::inherit_from_run;
-use crate::{ExportFormat, MetricsStore, RunQuery, StoreError, StoredTeamRun, VariantFilter};
+use crate::metrics::{SqlArg, inherit_from_run};
+use crate::{ExportFormat, MetricsStore, RunQuery, StoreError, StoredTeamRun};
 
 const INSERT_WORKFLOW_RUN: &str = "INSERT INTO workflow_runs (run_id, workflow, file, seed, success, \
      duration_seconds, start_time, end_time, error, variant, virtual_time, recorded_at, inputs_json, \
@@ -263,37 +263,15 @@ fn is_primary_key_violation(e: &rusqlite::Error) -> bool {
     })
 }
 
-/// The SQL and arguments for a [`RunQuery`]. With a limit, the newest N are picked in an
-/// inner query and put back in recorded order outside.
+/// The SQL and arguments for a [`RunQuery`], as SQLite binds them.
 fn select_team_runs(team_id: &str, query: &RunQuery) -> (String, Vec<Value>) {
-    let mut filter = String::from("team_id = ?1");
-    let mut args = vec![Value::Text(team_id.to_string())];
-    if let Some(seq) = query.after_seq {
-        args.push(Value::Integer(seq));
-        filter.push_str(&format!(" AND seq > ?{}", args.len()));
-    }
-    match query.variant {
-        VariantFilter::Any => {}
-        VariantFilter::Unlabelled => filter.push_str(" AND variant IS NULL"),
-        VariantFilter::Only(v) => {
-            args.push(Value::Text(v.as_str().to_string()));
-            filter.push_str(&format!(" AND variant = ?{}", args.len()));
-        }
-    }
-    if let Some(hash) = &query.config_hash {
-        args.push(Value::Text(hash.clone()));
-        filter.push_str(&format!(" AND config_hash = ?{}", args.len()));
-    }
-    let sql = match query.limit {
-        None => format!("SELECT seq, record_json FROM team_runs WHERE {filter} ORDER BY seq"),
-        Some(n) => {
-            args.push(Value::Integer(i64::try_from(n).unwrap_or(i64::MAX)));
-            format!(
-                "SELECT seq, record_json FROM (SELECT seq, record_json FROM team_runs WHERE {filter} \
-                 ORDER BY seq DESC LIMIT ?{}) ORDER BY seq",
-                args.len()
-            )
-        }
-    };
+    let (sql, args) = query.to_sql(team_id, '?');
+    let args = args
+        .into_iter()
+        .map(|a| match a {
+            SqlArg::Text(t) => Value::Text(t),
+            SqlArg::Integer(i) => Value::Integer(i),
+        })
+        .collect();
     (sql, args)
 }
